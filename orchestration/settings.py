@@ -1,0 +1,37 @@
+"""Where things live. Every path can be moved by an environment variable; the defaults
+work on a laptop from the repository root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FEEDS = ("customs_bulletin", "customs_detail", "corridor_trains")
+
+
+def _path(variable: str, default: Path) -> Path:
+    value = os.environ.get(variable)
+    return Path(value).resolve() if value else default
+
+
+def landing_dir() -> Path:
+    return _path("LANDING_DIR", REPO_ROOT / "data" / "landing")
+
+
+def quarantine_dir() -> Path:
+    """Refused files are moved here, next to the landing zone, never deleted."""
+    return _path("QUARANTINE_DIR", landing_dir().parent / "quarantine")
+
+
+def warehouse_db() -> Path:
+    return _path("WAREHOUSE_DB", REPO_ROOT / "data" / "warehouse.duckdb")
+
+
+def published_dir() -> Path:
+    return _path("PUBLISHED_DIR", REPO_ROOT / "data" / "published")
+
+
+def reference_dir() -> Path:
+    """Reference data ships as dbt seeds; Python reads the same files."""
+    return REPO_ROOT / "dbt_project" / "seeds"
