@@ -1,0 +1,76 @@
+"""Landing file names: which feed, period, flow and vintage a file claims to be.
+
+The name is the only place the period and the release date are stated, so it is parsed
+strictly; anything that does not match a feed's pattern is an unknown file, not a bad one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import PurePosixPath
+
+from orchestration.parsing.errors import ContractViolation, UnknownFileName
+from orchestration.periods import is_customs_period, month_end, parse_month
+
+CUSTOMS_FEEDS = ("customs_bulletin", "customs_detail")
+
+_PATTERNS = {
+    "customs_bulletin": re.compile(r"cq_bulletin_(?P<month>\d{4}-\d{2})_(?P<vintage>\d{8})\.xlsx"),
+    "customs_detail": re.compile(
+        r"cq_detail_(?P<month>\d{4}-\d{2})_(?P<flow>export|import)_(?P<vintage>\d{8})\.csv"
+    ),
+    "corridor_trains": re.compile(r"trains_(?P<month>\d{4}-\d{2})_(?P<vintage>\d{8})\.csv"),
+}
+_FLOWS = {"export": "exports", "import": "imports"}
+
+
+@dataclass(frozen=True)
+class LandingName:
+    feed: str
+    reference_month: date  # first day of the month named in the file
+    vintage: date
+    flow: str | None  # 'exports' | 'imports' for the detail extract, else None
+
+
+def parse_landing_name(feed: str, file_name: str) -> LandingName:
+    """Parse ``file_name`` (bare, or relative to the landing root) as a file of ``feed``."""
+    pattern = _PATTERNS.get(feed)
+    if pattern is None:
+        raise UnknownFileName(f"unknown feed {feed!r} (known: {', '.join(_PATTERNS)})")
+    path = PurePosixPath(file_name)
+    if path.parent != PurePosixPath(".") and path.parent != PurePosixPath(feed):
+        raise UnknownFileName(f"{file_name!r} is not in the {feed}/ folder")
+    match = pattern.fullmatch(path.name)
+    if match is None:
+        raise UnknownFileName(f"{path.name!r} does not match the {feed} name pattern")
+    try:
+        reference_month = parse_month(match["month"])
+        vintage = datetime.strptime(match["vintage"], "%Y%m%d").date()
+    except ValueError as exc:
+        raise UnknownFileName(f"{path.name!r}: {exc}") from None
+    flow = _FLOWS[match["flow"]] if "flow" in pattern.groupindex else None
+    return LandingName(feed=feed, reference_month=reference_month, vintage=vintage, flow=flow)
+
+
+def check_release_dates(name: LandingName, today: date) -> None:
+    """Refuse a period customs does not publish, one not yet over, or a premature vintage."""
+    label = f"{name.feed} {name.reference_month:%Y-%m}"
+    if name.feed in CUSTOMS_FEEDS and not is_customs_period(name.reference_month):
+        raise ContractViolation(
+            "wrong_period",
+            f"{label}: from 2020 January is published inside the "
+            f"{name.reference_month.year}-02 period; there is no January file",
+        )
+    # A customs period (even January-February) and a train month both end with the named month.
+    last_day = month_end(name.reference_month)
+    if last_day >= today:
+        raise ContractViolation(
+            "future_period", f"{label}: the period ends on {last_day}, which is not before today ({today})"
+        )
+    if name.vintage <= last_day:
+        raise ContractViolation(
+            "early_vintage",
+            f"{label}: vintage {name.vintage} is on or before the period's last day {last_day}",
+        )
