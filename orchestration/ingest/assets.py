@@ -1,0 +1,158 @@
+"""Dagster wrappers: the landing feeds as external assets, one raw asset per feed, and
+the raw-layer checks. The work itself lives in ``loader`` and ``raw_checks``."""
+
+from collections import Counter
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from orchestration.ingest import raw_checks
+from orchestration.ingest.loader import RawLoader, landing_files
+from orchestration.partitions import monthly_partitions
+from orchestration.periods import parse_month
+from orchestration.resources import LandingZone
+
+WAREHOUSE_POOL = "duckdb_warehouse"  # one writer per DuckDB file: see dagster.yaml
+OWNERS = ["team:data-platform"]
+
+FEED_DESCRIPTIONS = {
+    "customs_bulletin": "Chongqing Customs' monthly statistical bulletin (.xlsx, five sheets), "
+    "released around the 20th of the following month.",
+    "customs_detail": "Chongqing Customs' detailed extract per period and flow (GB18030 CSV): "
+    "HS code x partner x trade mode x province.",
+    "corridor_trains": "The corridor operator's train log (UTF-8 CSV): one row per train departure.",
+}
+# The raw tables each feed's asset writes (one asset key per table, one op per feed).
+RAW_TABLES = {
+    "customs_bulletin": ("bulletin_totals", "bulletin_partners", "bulletin_commodities", "bulletin_trade_modes"),
+    "customs_detail": ("customs_detail",),
+    "corridor_trains": ("corridor_trains",),
+}
+TABLE_DESCRIPTIONS = {
+    "bulletin_totals": "Bulletin sheet 总值表: total, exports, imports in yuan and US dollars, month and year to date.",
+    "bulletin_partners": "Bulletin sheet 国别地区: every partner, continent and group row, per flow, in yuan.",
+    "bulletin_commodities": "Bulletin sheets 主要出口商品 / 主要进口商品: quantities and values, 其中 and * rows marked.",
+    "bulletin_trade_modes": "Bulletin sheet 贸易方式: values per trade mode and flow, in yuan.",
+    "customs_detail": "The detail extract: one row per period, flow, HS code, partner, trade mode and province.",
+    "corridor_trains": "The train log: one row per train departure.",
+}
+
+landing_specs = [
+    dg.AssetSpec(
+        key=dg.AssetKey(["landing", feed]),
+        description=f"Files in data/landing/{feed}/. {text}",
+        group_name="landing",
+        kinds={"file"},
+        owners=OWNERS,
+    )
+    for feed, text in FEED_DESCRIPTIONS.items()
+]
+
+
+def _raw_asset(feed: str) -> dg.AssetsDefinition:
+    @dg.multi_asset(
+        name=f"load_{feed}",
+        specs=[
+            dg.AssetSpec(
+                key=dg.AssetKey(["raw", table]),
+                deps=[dg.AssetKey(["landing", feed])],
+                description=f"raw.{table}: {TABLE_DESCRIPTIONS[table]} Every vintage, with lineage columns.",
+                group_name="raw",
+                kinds={"duckdb", "python"},
+                owners=OWNERS,
+            )
+            for table in RAW_TABLES[feed]
+        ],
+        partitions_def=monthly_partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool=WAREHOUSE_POOL,
+        description=f"Loads the {feed} files of the run's months into {', '.join(RAW_TABLES[feed])}.",
+    )
+    def load_feed(context: dg.AssetExecutionContext, warehouse: DuckDBResource, landing: LandingZone):
+        outcomes = []
+        with warehouse.get_connection() as con:
+            loader = RawLoader(con, landing.root_path, landing.quarantine_path, landing.today())
+            for key in context.partition_keys:
+                files = landing_files(landing.root_path, feed, parse_month(key))
+                if not files:
+                    context.log.info(f"{feed} {key}: no file in the landing zone")
+                for path in files:
+                    outcome = loader.load(path)
+                    outcomes.append(outcome)
+                    if outcome.status == "refused":
+                        context.log.error(f"REFUSED {outcome.file_name}: {outcome.reason} -> {outcome.quarantine_path}")
+                    else:
+                        context.log.info(f"{outcome.status} {outcome.file_name} ({outcome.rows_loaded} rows)")
+        counts = Counter(o.status for o in outcomes)
+        refused = [f"{o.file_name}: {o.reason}" for o in outcomes if o.status == "refused"]
+        metadata = {
+            "files_seen": len(outcomes),
+            "files_loaded": counts["loaded"],
+            "files_superseded": counts["superseded"],
+            "files_duplicate": counts["duplicate"],
+            "files_refused": counts["refused"],
+            "rows_loaded": sum(o.rows_loaded for o in outcomes),
+            "refused": dg.MetadataValue.md("\n".join(f"- {r}" for r in refused) or "none"),
+        }
+        for table in RAW_TABLES[feed]:
+            yield dg.MaterializeResult(asset_key=dg.AssetKey(["raw", table]), metadata=metadata)
+
+    return load_feed
+
+
+raw_assets = [_raw_asset(feed) for feed in FEED_DESCRIPTIONS]
+
+# The audit table is written by every load; it is in the graph so its dbt source has a parent.
+load_audit_spec = dg.AssetSpec(
+    key=dg.AssetKey(["raw", "load_audit"]),
+    deps=[dg.AssetKey(["raw", table]) for tables in RAW_TABLES.values() for table in tables],
+    description="raw.load_audit: every landing file the loader decided on, with hash, vintage, status "
+    "(loaded, duplicate, superseded, refused), reason, rows and timings. Written by every load.",
+    group_name="raw",
+    kinds={"duckdb"},
+    owners=OWNERS,
+)
+
+
+def _check_result(rows: list[tuple], what: str) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        passed=not rows,
+        metadata={"violations": len(rows), "first": dg.MetadataValue.text(repr(rows[:5]) if rows else what)},
+    )
+
+
+@dg.asset_check(asset=dg.AssetKey(["raw", "bulletin_partners"]), blocking=False, pool=WAREHOUSE_POOL,
+                description="The country sheet's 总值 equals the totals sheet, within rounding.")
+def country_table_matches_totals(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as con:
+        return _check_result(raw_checks.country_table_off_totals(con), "every period matches")
+
+
+@dg.asset_check(asset=dg.AssetKey(["raw", "bulletin_partners"]), blocking=False, pool=WAREHOUSE_POOL,
+                description="Each group row (ASEAN, EU) equals the sum of its members valid at the period's end.")
+def group_rows_equal_members(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as con:
+        return _check_result(raw_checks.group_rows_off_members(con), "every group adds up")
+
+
+@dg.asset_check(asset=dg.AssetKey(["raw", "customs_detail"]), blocking=False, pool=WAREHOUSE_POOL,
+                description="The detail extract sums to within 0.1 percent of the bulletin, per period and flow.")
+def detail_within_tolerance_of_bulletin(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as con:
+        return _check_result(raw_checks.detail_off_bulletin(con), "every period within 0.1 percent")
+
+
+@dg.asset_check(asset=dg.AssetKey(["raw", "bulletin_partners"]), blocking=False, pool=WAREHOUSE_POOL,
+                additional_deps=[dg.AssetKey(["raw", "customs_detail"])],
+                description="Every partner name (bulletin) and customs code (detail) is in the partner reference data.")
+def partners_in_reference(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+    with warehouse.get_connection() as con:
+        return _check_result(raw_checks.unmapped_partners(con), "every partner maps")
+
+
+raw_checks_defs = [
+    country_table_matches_totals,
+    group_rows_equal_members,
+    detail_within_tolerance_of_bulletin,
+    partners_in_reference,
+]
