@@ -1,0 +1,37 @@
+-- Detailed extract: one row per period, vintage, flow, HS code, partner, trade mode and province.
+with source as (
+    select * from {{ source('customs', 'customs_detail') }}
+),
+
+renamed as (
+    select
+        cast(reference_month as date)                                   as reference_month,
+        cast(months_in_period as integer)                               as months_in_period,
+        {{ customs_period_start('reference_month', 'months_in_period') }} as period_start,
+        {{ customs_period_end('reference_month') }}                     as period_end,
+        cast(flow as varchar)                                           as flow,
+        cast(data_month as varchar)                                     as data_month,
+        cast(hs_code as varchar)                                        as hs_code,
+        cast(commodity_name_zh as varchar)                              as commodity_name_zh,
+        cast(partner_code as varchar)                                   as partner_code,
+        cast(partner_name_zh as varchar)                                as partner_name_zh,
+        cast(trade_mode_code as varchar)                                as trade_mode_code,
+        cast(trade_mode_name_zh as varchar)                             as trade_mode_name_zh,
+        cast(province_code as varchar)                                  as province_code,
+        cast(province_name_zh as varchar)                               as province_name_zh,
+        cast(quantity_1 as double)                                      as quantity_1,
+        cast(unit_1 as varchar)                                         as unit_1,
+        cast(quantity_2 as double)                                      as quantity_2,
+        cast(unit_2 as varchar)                                         as unit_2,
+        cast(value_cny as decimal(20, 2))                               as value_cny,
+        cast(value_usd as decimal(20, 2))                               as value_usd,
+        cast(vintage as date)                                           as vintage,
+        source_file,
+        source_sha256,
+        source_row,
+        load_id,
+        loaded_at
+    from source
+)
+
+select * from renamed
