@@ -1,0 +1,61 @@
+"""Dagster wrappers for publishing: the read-only marts for BI and the desk's bulletin."""
+
+from pathlib import Path
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from orchestration.ingest.assets import OWNERS, WAREHOUSE_POOL
+from orchestration.publish.bulletin import write_bulletin
+from orchestration.publish.publication import open_published, publish
+from orchestration.resources import PublishedMarts
+from orchestration.transform.dbt_assets import dbt_warehouse_models
+
+
+def _mart_keys() -> list[dg.AssetKey]:
+    return [key for key in dbt_warehouse_models.keys if key.path[-1].startswith(("fct_", "dim_"))]
+
+
+@dg.asset(
+    key=dg.AssetKey(["published", "marts"]),
+    deps=_mart_keys(),
+    group_name="published",
+    kinds={"duckdb", "parquet"},
+    owners=OWNERS,
+    pool=WAREHOUSE_POOL,
+    description="data/published/marts.duckdb (read_only for BI) and data/published/parquet/: "
+    "the marts copied to a new file, verified, then swapped in atomically.",
+)
+def published_marts(context: dg.AssetExecutionContext, warehouse: DuckDBResource, published: PublishedMarts):
+    result = publish(warehouse_db=Path(warehouse.database), published_dir=published.path)
+    context.log.info(f"published {result.publication_id} to {result.path}")
+    return dg.MaterializeResult(
+        metadata={
+            "publication_id": result.publication_id,
+            "path": dg.MetadataValue.path(str(result.path)),
+            "parquet": dg.MetadataValue.path(str(result.parquet_dir)),
+            **{f"rows.{table}": count for table, count in result.row_counts.items()},
+        }
+    )
+
+
+@dg.asset(
+    key=dg.AssetKey(["published", "monthly_bulletin"]),
+    deps=[published_marts],
+    group_name="published",
+    kinds={"markdown", "html"},
+    owners=OWNERS,
+    description="The desk's monthly trade bulletin for the latest period, read from the published marts.",
+)
+def monthly_bulletin(context: dg.AssetExecutionContext, published: PublishedMarts):
+    with open_published(published.path) as con:
+        md_path, html_path = write_bulletin(con, published.path / "bulletin")
+    return dg.MaterializeResult(
+        metadata={
+            "bulletin": dg.MetadataValue.md(md_path.read_text()),
+            "html": dg.MetadataValue.path(str(html_path)),
+        }
+    )
+
+
+publish_defs = [published_marts, monthly_bulletin]
