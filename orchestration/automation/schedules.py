@@ -1,0 +1,72 @@
+"""Release-day schedule and the freshness checks that say when a release is late."""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster_duckdb import DuckDBResource
+
+from orchestration import settings
+from orchestration.automation.release_calendar import DEADLINE_DAY, expected_month, previous_month
+from orchestration.ingest.assets import RAW_TABLES, WAREHOUSE_POOL
+from orchestration.jobs import refresh_all
+from orchestration.partitions import TIMEZONE
+from orchestration.periods import month_key
+
+
+@dg.schedule(
+    name="release_days",
+    cron_schedule="0 10,16 18-28 * *",
+    execution_timezone=TIMEZONE,
+    job=refresh_all,
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+    description="Customs releases around the 20th: twice a day from the 18th to the 28th, sweep the "
+    "landing zone for last month's files (in case a sensor missed them) and refresh.",
+)
+def release_days(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    scheduled = context.scheduled_execution_time.astimezone(ZoneInfo(TIMEZONE))
+    month = month_key(previous_month(scheduled.date()))
+    return dg.RunRequest(
+        run_key=f"release_days:{scheduled:%Y-%m-%dT%H}",
+        tags={ASSET_PARTITION_RANGE_START_TAG: month, ASSET_PARTITION_RANGE_END_TAG: month},
+    )
+
+
+def loaded_months(con, feed: str) -> set[date]:
+    rows = con.execute(
+        "SELECT DISTINCT reference_month FROM raw.load_audit WHERE feed = ? AND status IN ('loaded', 'superseded')",
+        [feed],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def freshness_check(feed: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["raw", RAW_TABLES[feed][0]]),
+        name=f"{feed}_arrived_on_time",
+        blocking=False,
+        pool=WAREHOUSE_POOL,
+        description=f"Fails when the latest month due by now (day {DEADLINE_DAY[feed]} of the following "
+        "month, Asia/Shanghai) has not been loaded.",
+    )
+    def arrived(warehouse: DuckDBResource) -> dg.AssetCheckResult:
+        today = datetime.now(ZoneInfo(TIMEZONE)).date()
+        due = expected_month(feed, today)
+        with warehouse.get_connection() as con:
+            months = loaded_months(con, feed)
+        latest = max(months) if months else None
+        return dg.AssetCheckResult(
+            passed=due in months,
+            severity=dg.AssetCheckSeverity.WARN,
+            metadata={
+                "expected_month": month_key(due),
+                "latest_loaded": month_key(latest) if latest else "none",
+                "landing_dir": str(settings.landing_dir() / feed),
+            },
+        )
+
+    return arrived
+
+
+freshness_checks = [freshness_check(feed) for feed in settings.FEEDS]

@@ -1,0 +1,171 @@
+"""The landing sensors with real files in a temporary landing zone.
+
+Each test drives the real Dagster sensor through evaluations and asserts the exact run
+requests (partition range and run key) and the cursor it leaves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import dagster as dg
+import pytest
+
+from orchestration.automation.sensors import landing_sensor
+
+FEED = "customs_bulletin"
+RANGE_START = "dagster/asset_partition_range_start"
+RANGE_END = "dagster/asset_partition_range_end"
+
+
+def bulletin_name(month: str, vintage: str) -> str:
+    return f"cq_bulletin_{month}_{vintage}.xlsx"
+
+
+def expected_run_key(*contents: bytes) -> str:
+    """The documented key: the feed and a digest of the sorted SHA-256 of the new files."""
+    shas = sorted(hashlib.sha256(c).hexdigest() for c in contents)
+    return f"{FEED}:" + hashlib.sha256("\n".join(shas).encode()).hexdigest()[:20]
+
+
+class Watch:
+    """A sensor and its cursor across evaluations, as the daemon would keep them."""
+
+    def __init__(self, instance):
+        self.sensor = landing_sensor(FEED)
+        self.instance = instance
+        self.cursor = None
+
+    def look(self):
+        context = dg.build_sensor_context(cursor=self.cursor, instance=self.instance)
+        result = self.sensor(context)
+        self.cursor = context.cursor
+        return result
+
+    def launched(self) -> set[str]:
+        return set(json.loads(self.cursor)["launched"])
+
+
+@pytest.fixture
+def landing(tmp_path, monkeypatch):
+    monkeypatch.setenv("LANDING_DIR", str(tmp_path / "landing"))
+    folder = tmp_path / "landing" / FEED
+    folder.mkdir(parents=True)
+    return folder
+
+
+@pytest.fixture
+def watch():
+    with dg.instance_for_test() as instance:
+        yield Watch(instance)
+
+
+def write(folder, name, content: bytes, mtime_ns: int | None = None):
+    path = folder / name
+    path.write_bytes(content)
+    if mtime_ns is not None:
+        os.utime(path, ns=(mtime_ns, mtime_ns))
+    return path
+
+
+def assert_run(result, first, last, key):
+    assert isinstance(result, dg.RunRequest), result
+    assert result.tags[RANGE_START] == first
+    assert result.tags[RANGE_END] == last
+    assert result.run_key == key
+
+
+def test_new_file_runs_once_after_it_is_stable(landing, watch):
+    write(landing, bulletin_name("2021-11", "20211220"), b"november")
+    assert isinstance(watch.look(), dg.SkipReason)  # first sight: could still be growing
+    assert_run(watch.look(), "2021-11", "2021-11", expected_run_key(b"november"))
+    assert watch.launched() == {hashlib.sha256(b"november").hexdigest()}
+    assert isinstance(watch.look(), dg.SkipReason)  # never twice
+
+
+def test_identical_bytes_under_another_name_do_not_run_again(landing, watch):
+    write(landing, bulletin_name("2021-11", "20211220"), b"same bytes")
+    watch.look(), watch.look()
+    write(landing, bulletin_name("2021-11", "20211221"), b"same bytes")
+    assert isinstance(watch.look(), dg.SkipReason)
+    assert isinstance(watch.look(), dg.SkipReason)
+    assert len(watch.launched()) == 1
+
+
+def test_same_name_with_new_bytes_runs_again(landing, watch):
+    name = bulletin_name("2021-11", "20211220")
+    write(landing, name, b"first delivery", mtime_ns=1_000_000_000)
+    watch.look()
+    assert_run(watch.look(), "2021-11", "2021-11", expected_run_key(b"first delivery"))
+    write(landing, name, b"second delivery, new bytes", mtime_ns=2_000_000_000)
+    assert isinstance(watch.look(), dg.SkipReason)
+    assert_run(watch.look(), "2021-11", "2021-11", expected_run_key(b"second delivery, new bytes"))
+    assert len(watch.launched()) == 2
+
+
+def test_corrected_vintage_runs_its_month(landing, watch):
+    write(landing, bulletin_name("2019-12", "20200120"), b"first release")
+    watch.look(), watch.look()
+    write(landing, bulletin_name("2019-12", "20200320"), b"corrected release")
+    watch.look()
+    assert_run(watch.look(), "2019-12", "2019-12", expected_run_key(b"corrected release"))
+
+
+def test_part_file_waits_until_renamed(landing, watch):
+    part = write(landing, bulletin_name("2021-11", "20211220") + ".part", b"in progress")
+    for _ in range(3):
+        assert isinstance(watch.look(), dg.SkipReason)
+    part.rename(landing / bulletin_name("2021-11", "20211220"))
+    assert isinstance(watch.look(), dg.SkipReason)
+    assert_run(watch.look(), "2021-11", "2021-11", expected_run_key(b"in progress"))
+
+
+def test_growing_file_waits_until_size_and_mtime_hold(landing, watch):
+    name = bulletin_name("2021-11", "20211220")
+    write(landing, name, b"part one", mtime_ns=1_000_000_000)
+    assert isinstance(watch.look(), dg.SkipReason)
+    write(landing, name, b"part one, part two", mtime_ns=2_000_000_000)
+    assert isinstance(watch.look(), dg.SkipReason)  # it grew between the two looks
+    assert json.loads(watch.cursor)["pending"][name] == [len(b"part one, part two"), 2_000_000_000]
+    assert_run(watch.look(), "2021-11", "2021-11", expected_run_key(b"part one, part two"))
+
+
+def test_hundred_files_at_once_make_one_run_over_their_months(landing, watch):
+    # The whole 2017-01..2021-11 sample plus corrected vintages of 41 of its months.
+    months = [f"{y}-{m:02d}" for y in range(2017, 2022) for m in range(1, 13)][:59]
+    contents = []
+    for n, month in enumerate(months + months[:41]):
+        content = f"bulletin {month} #{n}".encode()
+        contents.append(content)
+        write(landing, bulletin_name(month, "20220101" if n < 59 else "20220301"), content)
+    watch.look()
+    result = watch.look()
+    assert_run(result, "2017-01", "2021-11", expected_run_key(*contents))
+    assert len(watch.launched()) == 100
+    assert isinstance(watch.look(), dg.SkipReason)
+
+
+def test_out_of_order_months_each_refresh_their_own_month(landing, watch):
+    write(landing, bulletin_name("2021-11", "20211220"), b"november")
+    watch.look(), watch.look()
+    write(landing, bulletin_name("2021-09", "20211020"), b"september, late")
+    watch.look()
+    assert_run(watch.look(), "2021-09", "2021-09", expected_run_key(b"september, late"))
+
+
+def test_cursor_survives_a_restart(landing, watch):
+    write(landing, bulletin_name("2021-11", "20211220"), b"november")
+    watch.look(), watch.look()
+    restarted = Watch(watch.instance)
+    restarted.cursor = watch.cursor  # what the daemon reloads from storage
+    assert isinstance(restarted.look(), dg.SkipReason)
+
+
+def test_unknown_names_are_left_alone(landing, watch):
+    stray = write(landing, "notes.txt", b"not a bulletin")
+    watch.look()
+    assert isinstance(watch.look(), dg.SkipReason)
+    assert stray.exists()
+    assert json.loads(watch.cursor)["launched"] == []
