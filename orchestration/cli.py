@@ -1,0 +1,76 @@
+"""Command line: `python -m orchestration.cli refresh | ui`.
+
+`refresh` is what `make run` does: one Dagster run of `refresh_all` over every month that
+has files in the landing zone, recorded in the project's Dagster instance (so it shows in
+the UI), then the headline of the latest period read back from the published marts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+import dagster as dg
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+from orchestration import settings
+from orchestration.ingest.loader import landing_files
+from orchestration.parsing.landing_names import parse_landing_name
+from orchestration.periods import month_key
+
+
+def landing_month_range() -> tuple[str, str] | None:
+    months = set()
+    for feed in settings.FEEDS:
+        for path in landing_files(settings.landing_dir(), feed):
+            months.add(month_key(parse_landing_name(feed, path.name).reference_month))
+    return (min(months), max(months)) if months else None
+
+
+def refresh(first: str | None, last: str | None) -> int:
+    from orchestration.definitions import defs
+    from orchestration.publish.bulletin import build_bulletin, render_markdown
+    from orchestration.publish.publication import open_published
+
+    found = landing_month_range()
+    if found is None and not (first and last):
+        print(f"no landing files under {settings.landing_dir()}", file=sys.stderr)
+        return 1
+    first, last = first or found[0], last or found[1]
+    print(f"refresh_all: months {first} .. {last}", file=sys.stderr)
+    result = defs.resolve_job_def("refresh_all").execute_in_process(
+        instance=dg.DagsterInstance.get(),
+        tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+        raise_on_error=False,
+    )
+    if not result.success:
+        print(f"run {result.run_id} failed; see the Dagster UI (make ui)", file=sys.stderr)
+        return 1
+    with open_published(settings.published_dir()) as con:
+        print(render_markdown(build_bulletin(con)))
+    return 0
+
+
+def ui(port: int) -> int:
+    """The webserver and the daemon, bound to 127.0.0.1, on the project's instance."""
+    args = ["dagster", "dev", "-m", "orchestration.definitions", "--host", "127.0.0.1", "--port", str(port)]
+    os.execvp(os.path.join(os.path.dirname(sys.executable), "dagster"), args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="orchestration.cli", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("refresh", help="ingest, build and publish every landed month")
+    run.add_argument("--from", dest="first", help="first month YYYY-MM (default: earliest landed)")
+    run.add_argument("--to", dest="last", help="last month YYYY-MM (default: latest landed)")
+    serve = commands.add_parser("ui", help="start the Dagster UI and daemon on 127.0.0.1")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("DAGSTER_PORT", "3000")))
+    args = parser.parse_args(argv)
+    if args.command == "refresh":
+        return refresh(args.first, args.last)
+    return ui(args.port)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
