@@ -15,11 +15,11 @@ DBT_SOURCES := $(shell find dbt_project -type f 2>/dev/null) dbt_project.yml pro
 
 setup: $(VENV)/.installed target/manifest.json $(DAGSTER_HOME)/dagster.yaml
 
-# The environment: exact pins from constraints.txt, then the project itself (editable).
+# The environment: exact pins of every package from constraints.txt. The project's own code
+# is not installed: PYTHONPATH (exported above) points at the repository.
 $(VENV)/.installed: constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r constraints.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $@
 
 # dagster-dbt loads the manifest at import time; `dbt parse` writes it offline.
