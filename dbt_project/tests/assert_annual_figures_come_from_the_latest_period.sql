@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'fct_trade_annual'}}}) }}
 -- A year's value is the year-to-date of its latest period: December's for a complete year.
 -- Complete years must end in December and carry December's year-to-date.
 select a.year, a.flow, a.value_cny, m.ytd_value_cny, a.is_complete, a.through_reference_month

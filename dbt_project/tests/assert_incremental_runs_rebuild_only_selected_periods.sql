@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'int_customs_detail__period_summary'}}}) }}
 -- When this invocation ran with vars period_from / period_to and the incremental models
 -- already held history (rows written by another invocation), only periods overlapping
 -- that range may carry this invocation's id: everything else must be left as it was.

@@ -1,4 +1,4 @@
-{{ config(severity='warn') }}
+{{ config(severity='warn', meta={'dagster': {'ref': {'name': 'fct_partner_trade'}}}) }}
 -- The 国别地区 sheet's 总值 row (万元) matches the 总值表 (亿元) of the same bulletin within
 -- the coarser rounding (0.05 亿元 = 5,000,000 yuan). WARN: the loader owns refusing
 -- inconsistent workbooks; here a gap is reported, not blocking.
