@@ -8,8 +8,12 @@ the UI), then the headline of the latest period read back from the published mar
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
+import signal
+import subprocess
 import sys
+import time
 
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -18,6 +22,10 @@ from orchestration import settings
 from orchestration.ingest.loader import landing_files
 from orchestration.parsing.landing_names import parse_landing_name
 from orchestration.periods import month_key
+
+# How long `ui` waits for Dagster to stop by itself before killing what is left.
+SHUTDOWN_GRACE_SECONDS = 30
+PR_SET_CHILD_SUBREAPER = 36  # prctl option, linux/prctl.h
 
 
 def landing_month_range() -> tuple[str, str] | None:
@@ -53,9 +61,66 @@ def refresh(first: str | None, last: str | None) -> int:
 
 
 def ui(port: int) -> int:
-    """The webserver and the daemon, bound to 127.0.0.1, on the project's instance."""
-    args = ["dagster", "dev", "-m", "orchestration.definitions", "--host", "127.0.0.1", "--port", str(port)]
-    os.execvp(os.path.join(os.path.dirname(sys.executable), "dagster"), args)
+    """The webserver and the daemon, bound to 127.0.0.1, on the project's instance.
+
+    `dagster dev` stops its webserver and daemon on SIGINT or SIGTERM, but not always the
+    processes under them (code servers, run workers). So it runs in a process group of its
+    own: a signal to this command reaches the whole group, as a terminal's Ctrl-C would, and
+    whatever is still alive after a grace period is killed.
+    """
+    dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
+    command = [dagster, "dev", "-m", "orchestration.definitions", "--host", "127.0.0.1", "--port", str(port)]
+    adopt_orphans()
+    received: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda signum, _frame: received.append(signum))
+    dev = subprocess.Popen(command, start_new_session=True)
+    while dev.poll() is None and not received:
+        time.sleep(0.2)
+    signal_group(dev.pid, signal.SIGINT)  # dagster shuts down cleanly on SIGINT, even mid-run
+    deadline = time.monotonic() + SHUTDOWN_GRACE_SECONDS
+    while group_alive(dev.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    signal_group(dev.pid, signal.SIGKILL)
+    while group_alive(dev.pid):
+        time.sleep(0.05)
+    return 0 if received else dev.returncode
+
+
+def adopt_orphans() -> None:
+    """Become the parent of processes orphaned under us (Linux), so they stay in reach and get reaped."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass  # not Linux: the process group alone bounds the shutdown
+
+
+def signal_group(pgid: int, signum: int) -> None:
+    try:
+        os.killpg(pgid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def group_alive(pgid: int) -> bool:
+    reap_children()
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def reap_children() -> None:
+    """Collect exited children (ours and adopted ones), so no zombie keeps the group alive."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
 
 
 def main(argv: list[str] | None = None) -> int:

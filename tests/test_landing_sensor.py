@@ -169,3 +169,53 @@ def test_unknown_names_are_left_alone(landing, watch):
     assert isinstance(watch.look(), dg.SkipReason)
     assert stray.exists()
     assert json.loads(watch.cursor)["launched"] == []
+
+
+def _record_in_audit(database, content: bytes) -> None:
+    import duckdb
+
+    from orchestration.ingest.loader import ensure_raw_schema
+
+    with duckdb.connect(str(database)) as con:
+        ensure_raw_schema(con)
+        con.execute(
+            "INSERT INTO raw.load_audit (load_id, feed, file_name, file_sha256, file_bytes, status, "
+            "started_at, finished_at) VALUES ('manual', ?, 'x', ?, ?, 'loaded', now(), now())",
+            [FEED, hashlib.sha256(content).hexdigest(), len(content)],
+        )
+
+
+def test_files_the_warehouse_already_loaded_are_not_launched(landing, watch, tmp_path, monkeypatch):
+    """After `make run` loaded everything, starting the daemon must not relaunch history."""
+    database = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("WAREHOUSE_DB", str(database))
+    _record_in_audit(database, b"loaded by a manual run")
+    write(landing, bulletin_name("2021-10", "20211120"), b"loaded by a manual run")
+    write(landing, bulletin_name("2021-11", "20211220"), b"new")
+    watch.look()
+    assert_run(watch.look(), "2021-11", "2021-11", expected_run_key(b"new"))
+    assert watch.launched() == {hashlib.sha256(c).hexdigest() for c in (b"loaded by a manual run", b"new")}
+
+
+def test_busy_warehouse_means_look_again(landing, watch, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    database = tmp_path / "warehouse.duckdb"
+    monkeypatch.setenv("WAREHOUSE_DB", str(database))
+    _record_in_audit(database, b"something else")
+    write(landing, bulletin_name("2021-11", "20211220"), b"new")
+    holder = subprocess.Popen(  # another process holds the writer's lock, as a running load does
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('held', flush=True); time.sleep(60)",
+         str(database)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        watch.look()
+        assert isinstance(watch.look(), dg.SkipReason)
+        assert watch.launched() == set()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert_run(watch.look(), "2021-11", "2021-11", expected_run_key(b"new"))

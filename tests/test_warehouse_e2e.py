@@ -8,6 +8,7 @@ contract's columns. Expected values are the published Chongqing figures
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -243,3 +244,25 @@ def test_full_rebuild_by_hand_gives_the_same_marts(chain):
     for name in INCREMENTAL_MODELS:  # every period rewritten by the full refresh, with the same rows
         assert {period for period, _ in after[name]} == {period for period, _ in before[name]}
         assert all(ids != old for (_, ids), (_, old) in zip(after[name], before[name]))
+
+
+def test_readme_query_returns_the_november_headline(chain):
+    """The BI section's SQL, run as written against the published file, gives the headline."""
+    readme = (REPO / "README.md").read_text()
+    sql = readme.split("```sql\n", 1)[1].split("```", 1)[0]
+    code = "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))
+    statements = [s.strip() for s in code.split(";") if s.strip()]
+    script = (
+        "import duckdb, json, sys\n"
+        "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+        "statements = json.loads(sys.argv[2])\n"
+        "for s in statements[:-1]: con.execute(s)\n"
+        "print(json.dumps([list(r) for r in con.execute(statements[-1]).fetchall()]))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(chain.published / "marts.duckdb"), json.dumps(statements)],
+        capture_output=True, text=True, check=True, timeout=120,
+    )
+    rows = {row[0]: row for row in json.loads(done.stdout)}
+    assert rows["total"][1:] == [76.95, 12.06, 16.2, 16.2, 720.49, 24.0, True]
+    assert rows["exports"][5] == 463.11 and rows["imports"][5] == 257.38

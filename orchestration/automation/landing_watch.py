@@ -85,8 +85,14 @@ def evaluate(
     listing: Mapping[str, Stat],
     cursor: LandingCursor,
     sha256_of: Callable[[str], str],
+    recorded_shas: Callable[[], set[str] | None] = frozenset,
 ) -> Evaluation:
-    """One look at a feed folder: which files are ready and new, and the next cursor."""
+    """One look at a feed folder: which files are ready and new, and the next cursor.
+
+    ``recorded_shas`` tells which bytes the warehouse has already decided on (its load
+    audit), so files loaded by a manual run are not launched again; it is asked only when
+    there are new files, and ``None`` (the warehouse is busy) means: look again later.
+    """
     pending: dict[str, Stat] = {}
     hashed = {name: entry for name, entry in cursor.hashed.items() if name in listing}
     launched = set(cursor.launched)
@@ -117,6 +123,16 @@ def evaluate(
             continue  # bytes already launched (under this or another name), or twice in one look
         ready.append((month, name, sha))
         ready_shas.add(sha)
+
+    if ready:
+        recorded = recorded_shas()
+        if recorded is None:
+            # Busy warehouse: keep what was learnt (hashes) but launch nothing; the files are
+            # ready again at the next look.
+            next_cursor = LandingCursor(pending=pending, hashed=hashed, launched=sorted(launched))
+            return Evaluation(run=None, cursor=next_cursor, waiting=[name for _, name, _ in ready], ignored=ignored)
+        launched.update(sha for _, _, sha in ready if sha in recorded)
+        ready = [entry for entry in ready if entry[2] not in recorded]
 
     run = None
     if ready:

@@ -2,8 +2,8 @@
 
 The run covers the months the new files name: every feed's raw asset for those months
 (files already loaded are skipped), their incremental dbt periods, the marts and the
-publication, so a new
-month refreshes without rebuilding history, and a corrected older month refreshes the
+publication, so a new month refreshes without rebuilding history, and a corrected older
+month refreshes the
 year-to-date and year-on-year figures that depend on it (the marts are rebuilt from the
 incremental layer on every run). A sensor-launched job was chosen over declarative
 automation because exactly-once is then tied to the file's bytes (the run key), and each
@@ -11,6 +11,7 @@ run is one writer on the DuckDB file.
 """
 
 import dagster as dg
+import duckdb
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from orchestration import settings
@@ -32,6 +33,22 @@ def run_request_for(run: PlannedRun) -> dg.RunRequest:
     return dg.RunRequest(run_key=run.run_key, tags=tags)
 
 
+def recorded_in_warehouse(feed: str) -> set[str] | None:
+    """SHA-256 of every file of ``feed`` the load audit has decided on; None while a writer
+    holds the warehouse (DuckDB lets no reader in then)."""
+    database = settings.warehouse_db()
+    if not database.exists():
+        return set()
+    try:
+        with duckdb.connect(str(database), read_only=True) as con:
+            rows = con.execute("SELECT DISTINCT file_sha256 FROM raw.load_audit WHERE feed = ?", [feed]).fetchall()
+    except duckdb.CatalogException:
+        return set()  # nothing loaded yet
+    except duckdb.IOException:
+        return None
+    return {row[0] for row in rows}
+
+
 def landing_sensor(feed: str) -> dg.SensorDefinition:
     @dg.sensor(
         name=f"landing_{feed}",
@@ -47,6 +64,7 @@ def landing_sensor(feed: str) -> dg.SensorDefinition:
             list_landing(folder),
             LandingCursor.from_json(context.cursor),
             lambda name: sha256_of(folder / name),
+            lambda: recorded_in_warehouse(feed),
         )
         context.update_cursor(outcome.cursor.to_json())
         for name in outcome.ignored:

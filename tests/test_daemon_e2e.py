@@ -1,0 +1,129 @@
+"""The daemon end to end: a new month dropped into the landing zone is published, untouched.
+
+The sample (2017-01..2021-11) is refreshed once, as `make run` does; then the UI and daemon
+start as `make ui` does, the generator's next month (2021-12) is dropped into the landing
+zone the way producers deliver (written under a `.part` name, then renamed), and the test
+only watches: the published marts must show 2021-12 without any manual launch, each
+landing sensor must have launched exactly one run for its feed's new files, and stopping
+the UI with Ctrl-C (SIGINT) must leave no process behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    RUN_KEY_TAG,
+    SCHEDULE_NAME_TAG,
+    SENSOR_NAME_TAG,
+)
+
+from orchestration.publish.publication import open_published
+from tests.chain import build_sample_chain
+from tests.ui_helpers import command_line, start_ui
+
+pytestmark = pytest.mark.slow
+
+NEW_MONTH = "2021-12"
+FEEDS = ("customs_bulletin", "customs_detail", "corridor_trains")
+# Up to three one-month refreshes (one per feed) take turns on the one DuckDB writer.
+WAIT_FOR_PUBLICATION_SECONDS = 15 * 60
+
+
+def deliver(source: Path, landing_folder: Path) -> None:
+    """As a producer does: the bytes arrive under a .part name, then one rename makes them visible."""
+    landing_folder.mkdir(parents=True, exist_ok=True)
+    partial = landing_folder / f"{source.name}.part"
+    shutil.move(source, partial)
+    os.rename(partial, landing_folder / source.name)
+
+
+def published_months(published: Path) -> set[str]:
+    with open_published(published) as con:
+        rows = con.execute("SELECT DISTINCT strftime(period_end, '%Y-%m') FROM marts.fct_trade_monthly").fetchall()
+    return {row[0] for row in rows}
+
+
+def sensor_runs(instance: dg.DagsterInstance) -> dict[str, list[dg.DagsterRun]]:
+    return {
+        feed: instance.get_runs(filters=dg.RunsFilter(tags={SENSOR_NAME_TAG: f"landing_{feed}"}))
+        for feed in FEEDS
+    }
+
+
+def describe(runs_by_feed: dict[str, list[dg.DagsterRun]]) -> str:
+    return "sensor runs: " + "; ".join(
+        f"{feed}: {run.status.value} "
+        f"{run.tags[ASSET_PARTITION_RANGE_START_TAG]}..{run.tags[ASSET_PARTITION_RANGE_END_TAG]}"
+        for feed, runs in runs_by_feed.items()
+        for run in runs
+    )
+
+
+def wait_for_publication(ui, instance: dg.DagsterInstance, published: Path) -> bool:
+    """Until every feed's sensor has launched, every sensor run has finished, and 2021-12 is published."""
+    deadline = time.monotonic() + WAIT_FOR_PUBLICATION_SECONDS
+    while time.monotonic() < deadline:
+        ui.processes()  # remember every process, run workers included, for the shutdown check
+        by_feed = sensor_runs(instance)
+        every_feed_ran = all(by_feed.values())
+        all_finished = all(run.is_finished for runs in by_feed.values() for run in runs)
+        if every_feed_ran and all_finished and NEW_MONTH in published_months(published):
+            return True
+        time.sleep(5)
+    return False
+
+
+def test_next_month_is_published_by_the_daemon_alone(tmp_path):
+    chain = build_sample_chain(tmp_path / "project")
+    assert NEW_MONTH not in published_months(chain.published)
+    already_landed = {path.name for path in (chain.root / "landing").rglob("*") if path.is_file()}
+
+    scratch = tmp_path / "delivery"
+    chain.run_module(
+        "orchestration.sample_data", "--out", str(scratch), "--through", NEW_MONTH, "--only-from", NEW_MONTH
+    )
+    new_files = {feed: sorted(path.name for path in (scratch / feed).iterdir()) for feed in FEEDS}
+    assert all(new_files.values()), new_files
+
+    ui = start_ui(chain.env, tmp_path / "ui.log")
+    instance = dg.DagsterInstance.from_config(chain.env["DAGSTER_HOME"])
+    try:
+        ui.wait_until_loaded()
+        for feed in FEEDS:
+            for source in sorted((scratch / feed).iterdir()):
+                deliver(source, chain.root / "landing" / feed)
+        published = wait_for_publication(ui, instance, chain.published)
+    finally:
+        survivors = ui.stop(signal.SIGINT)  # Ctrl-C
+        ui.kill()
+    assert not survivors, {pid: command_line(pid) for pid in survivors}
+    assert len(ui.seen) >= 4, "the webserver, the daemon and the code servers should all have been seen"
+
+    launched = sensor_runs(instance)
+    assert published, f"{NEW_MONTH} not published within {WAIT_FOR_PUBLICATION_SECONDS} s; {describe(launched)}"
+    for feed in FEEDS:
+        assert len(launched[feed]) == 1, f"{feed}: one run expected; {describe(launched)}"
+        (run,) = launched[feed]
+        files = run.tags["landing/files"].split(",")
+        assert run.status == dg.DagsterRunStatus.SUCCESS, (feed, run.run_id, run.status)
+        assert files == new_files[feed]
+        assert not already_landed & set(files), "files the refresh had loaded were launched again"
+        assert (run.tags[ASSET_PARTITION_RANGE_START_TAG], run.tags[ASSET_PARTITION_RANGE_END_TAG]) == (
+            NEW_MONTH,
+            NEW_MONTH,
+        )
+
+    # The release-day schedule may tick during the test on days 18-28; it is not under test here.
+    unscheduled = [run for run in instance.get_runs() if SCHEDULE_NAME_TAG not in run.tags]
+    keys = [run.tags[RUN_KEY_TAG] for run in unscheduled if RUN_KEY_TAG in run.tags]
+    assert len(keys) == len(set(keys)), f"a run key was launched twice: {sorted(keys)}"
+    assert len(unscheduled) == 1 + len(FEEDS), "only the chain's refresh and one run per sensor"

@@ -1,0 +1,202 @@
+"""Screenshots with headless Chromium: the asset graph in the Dagster UI, and the bulletin.
+
+One real chain run on the sample is shared by the module: the UI then shows a real run,
+and the bulletin is the HTML that run published. Screenshots go to test-artifacts/ (not
+committed); docs/images/ holds copies chosen by hand from there.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import tempfile
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.chain import REPO, build_sample_chain
+from tests.ui_helpers import graphql, start_webserver
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts"
+MAX_PNG_BYTES = 500 * 1024
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
+]
+# The UI draws the graph after several GraphQL round trips and a layout pass.
+UI_RENDER_BUDGET_MS = 15000
+
+
+def chromium(tmp_path: Path, url: str, *flags: str) -> subprocess.CompletedProcess:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (apt-get install -y chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    profile = tempfile.mkdtemp(prefix="chromium-profile-", dir=tmp_path)  # a new, empty profile each time
+    return subprocess.run(
+        [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *flags, url],
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def screenshot(tmp_path: Path, url: str, name: str, window: str, budget_ms: int) -> tuple[Path, str]:
+    """Renders ``url`` into test-artifacts/``name``; returns the PNG and Chromium's log."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    png = ARTIFACTS / name
+    png.unlink(missing_ok=True)
+    done = chromium(
+        tmp_path, url, f"--screenshot={png}", f"--window-size={window}", f"--virtual-time-budget={budget_ms}"
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert png.exists(), done.stderr[-3000:]
+    return png, done.stderr
+
+
+def page_errors(log: str) -> list[str]:
+    """Console output and uncaught exceptions of the page, from Chromium's log."""
+    return [line for line in log.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
+
+
+def png_pixels(path: Path) -> np.ndarray:
+    """The pixels of an 8-bit RGB(A) PNG as a height x width x 3 array, decoded with zlib."""
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    offset, compressed, header = 8, b"", None
+    while offset < len(data):
+        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        body = data[offset + 8 : offset + 8 + length]
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            compressed += body
+        offset += 12 + length
+    width, height, depth, colour, _, _, interlace = header
+    assert depth == 8 and colour in (2, 6) and interlace == 0, header
+    channels = 3 if colour == 2 else 4
+    stride = width * channels
+    lines = np.frombuffer(zlib.decompress(compressed), dtype=np.uint8).reshape(height, stride + 1)
+    image = np.zeros((height, stride), dtype=np.uint8)
+    previous = np.zeros(stride, dtype=np.int64)
+    for y in range(height):
+        filtered = lines[y, 1:].astype(np.int64)
+        kind = lines[y, 0]
+        if kind == 0:
+            line = filtered
+        elif kind == 1:  # Sub: a running sum along each channel
+            line = np.cumsum(filtered.reshape(width, channels), axis=0).reshape(stride) & 0xFF
+        elif kind == 2:  # Up
+            line = (filtered + previous) & 0xFF
+        else:  # Average and Paeth depend on the byte just decoded: one byte at a time
+            line = unfilter_sequential(kind, filtered.tolist(), previous.tolist(), channels)
+        image[y] = line
+        previous = line
+    return image.reshape(height, width, channels)[:, :, :3]
+
+
+def unfilter_sequential(kind: int, filtered: list[int], previous: list[int], channels: int) -> np.ndarray:
+    line = [0] * len(filtered)
+    for i, value in enumerate(filtered):
+        left = line[i - channels] if i >= channels else 0
+        up = previous[i]
+        if kind == 3:
+            line[i] = (value + (left + up) // 2) & 0xFF
+            continue
+        up_left = previous[i - channels] if i >= channels else 0
+        estimate = left + up - up_left
+        near_left, near_up, near_up_left = abs(estimate - left), abs(estimate - up), abs(estimate - up_left)
+        if near_left <= near_up and near_left <= near_up_left:
+            predictor = left
+        elif near_up <= near_up_left:
+            predictor = up
+        else:
+            predictor = up_left
+        line[i] = (value + predictor) & 0xFF
+    return np.array(line, dtype=np.int64)
+
+
+def assert_looks_like_a_page(png: Path, width: int, height: int) -> None:
+    """Under the size limit, the size asked for, and not blank: inked pixels in many colours."""
+    assert png.stat().st_size < MAX_PNG_BYTES, png.stat().st_size
+    pixels = png_pixels(png)
+    assert pixels.shape[:2] == (height, width), pixels.shape
+    inked = (pixels.min(axis=2) < 235).mean()
+    colours = len(np.unique(pixels.reshape(-1, 3), axis=0))
+    assert inked > 0.01, f"{png.name} is blank: {inked:.1%} of pixels inked"
+    assert colours > 300, f"{png.name} has only {colours} colours"
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory):
+    return build_sample_chain(tmp_path_factory.mktemp("screenshots"))
+
+
+@pytest.fixture(scope="module")
+def webserver(chain):
+    running = start_webserver(chain.env, chain.root / "webserver.log")
+    try:
+        running.wait_until_loaded()
+        yield running
+    finally:
+        running.stop()
+        running.kill()
+
+
+def test_asset_graph(chain, webserver, tmp_path):
+    published = graphql(
+        webserver.port,
+        '{ assetNodes(assetKeys: [{path: ["published", "marts"]}]) { assetMaterializations(limit: 1) { runId } } }',
+    )["assetNodes"]
+    assert published[0]["assetMaterializations"], "the chain's run is not in the instance the UI shows"
+
+    url = f"{webserver.url}/asset-groups"  # the "Global asset lineage" page
+    budget = f"--virtual-time-budget={UI_RENDER_BUDGET_MS}"
+    dom = chromium(tmp_path, url, "--dump-dom", "--window-size=1600,1000", budget)
+    assert dom.returncode == 0, dom.stderr[-3000:]
+    assert "Global asset lineage" in dom.stdout
+    assert "Join the Dagster community" not in dom.stdout, "the pop-up would cover the graph (nux in dagster.yaml)"
+    for group in ("landing", "raw", "staging", "intermediate", "marts", "published"):
+        assert f">{group}<" in dom.stdout, f"group {group} not drawn"
+
+    png, _ = screenshot(tmp_path, url, "asset-graph.png", "1600,1000", UI_RENDER_BUDGET_MS)
+    assert_looks_like_a_page(png, 1600, 1000)
+
+
+def test_bulletin(chain, tmp_path):
+    html = chain.published / "bulletin" / "bulletin-2021-11.html"
+    assert html.exists(), sorted(p.name for p in (chain.published / "bulletin").iterdir())
+    # Tall enough for the text, the key figures and the charts under them.
+    png, log = screenshot(tmp_path, html.as_uri(), "bulletin.png", "1280,2750", 5000)
+    assert not page_errors(log), page_errors(log)
+    assert_looks_like_a_page(png, 1280, 2750)
+
+
+def test_page_errors_are_caught(tmp_path):
+    """The console scan works: a page that throws is reported."""
+    page = tmp_path / "broken.html"
+    page.write_text("<html><body><h1>broken</h1><script>missingFunction();</script></body></html>")
+    done = chromium(tmp_path, page.as_uri(), "--dump-dom", "--virtual-time-budget=2000")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert any("Uncaught ReferenceError" in line for line in page_errors(done.stderr)), done.stderr[-3000:]
+
+
+def test_committed_screenshots_are_small():
+    for name in ("asset-graph.png", "bulletin.png"):
+        png = REPO / "docs" / "images" / name
+        assert png.exists(), f"docs/images/{name} missing (copy it from test-artifacts/)"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert png.stat().st_size < MAX_PNG_BYTES, png.stat().st_size
