@@ -50,6 +50,8 @@ def refresh(first: str | None, last: str | None) -> int:
     result = defs.resolve_job_def("refresh_all").execute_in_process(
         instance=dg.DagsterInstance.get(),
         tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+        # The console shows progress; every event stays in the instance for the UI.
+        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         raise_on_error=False,
     )
     if not result.success:
