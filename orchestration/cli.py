@@ -26,6 +26,8 @@ from orchestration.periods import month_key
 # How long `ui` waits for Dagster to stop by itself before killing what is left.
 SHUTDOWN_GRACE_SECONDS = 30
 PR_SET_CHILD_SUBREAPER = 36  # prctl option, linux/prctl.h
+# The process that runs a `refresh` in-process, so a later refresh can tell it was killed.
+REFRESH_PID_TAG = "orchestration/refresh_pid"
 
 
 def landing_month_range() -> tuple[str, str] | None:
@@ -34,6 +36,29 @@ def landing_month_range() -> tuple[str, str] | None:
         for path in landing_files(settings.landing_dir(), feed):
             months.add(month_key(parse_landing_name(feed, path.name).reference_month))
     return (min(months), max(months)) if months else None
+
+
+def fail_abandoned_refreshes(instance: dg.DagsterInstance) -> None:
+    """A refresh killed mid-run stays STARTED in the instance for ever: mark it failed, so
+    the UI and the run history tell what happened."""
+    runs = instance.get_runs(
+        filters=dg.RunsFilter(job_name="refresh_all", statuses=[dg.DagsterRunStatus.STARTED])
+    )
+    for run in runs:
+        pid = int(run.tags.get(REFRESH_PID_TAG, "0"))
+        if pid and not process_alive(pid):
+            instance.report_run_failed(run, message=f"the refresh process {pid} is gone (killed?)")
+            print(f"marked run {run.run_id} failed: its process {pid} is gone", file=sys.stderr)
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def refresh(first: str | None, last: str | None) -> int:
@@ -47,9 +72,15 @@ def refresh(first: str | None, last: str | None) -> int:
         return 1
     first, last = first or found[0], last or found[1]
     print(f"refresh_all: months {first} .. {last}", file=sys.stderr)
+    instance = dg.DagsterInstance.get()
+    fail_abandoned_refreshes(instance)
     result = defs.resolve_job_def("refresh_all").execute_in_process(
-        instance=dg.DagsterInstance.get(),
-        tags={ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last},
+        instance=instance,
+        tags={
+            ASSET_PARTITION_RANGE_START_TAG: first,
+            ASSET_PARTITION_RANGE_END_TAG: last,
+            REFRESH_PID_TAG: str(os.getpid()),
+        },
         # The console shows progress; every event stays in the instance for the UI.
         run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
         raise_on_error=False,

@@ -9,7 +9,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
 from orchestration.automation.release_calendar import DEADLINE_DAY, expected_month, previous_month
-from orchestration.ingest.assets import RAW_TABLES, WAREHOUSE_POOL
+from orchestration.ingest.assets import RAW_TABLES
 from orchestration.jobs import refresh_all
 from orchestration.partitions import TIMEZONE
 from orchestration.periods import month_key
@@ -46,7 +46,6 @@ def freshness_check(feed: str) -> dg.AssetChecksDefinition:
         asset=dg.AssetKey(["raw", RAW_TABLES[feed][0]]),
         name=f"{feed}_arrived_on_time",
         blocking=False,
-        pool=WAREHOUSE_POOL,
         description=f"Fails when the latest month due by now (day {DEADLINE_DAY[feed]} of the following "
         "month, Asia/Shanghai) has not been loaded.",
     )

@@ -12,7 +12,6 @@ from orchestration.partitions import monthly_partitions
 from orchestration.periods import parse_month
 from orchestration.resources import LandingZone
 
-WAREHOUSE_POOL = "duckdb_warehouse"  # one writer per DuckDB file: see dagster.yaml
 OWNERS = ["team:data-platform"]
 
 FEED_DESCRIPTIONS = {
@@ -65,7 +64,6 @@ def _raw_asset(feed: str) -> dg.AssetsDefinition:
         ],
         partitions_def=monthly_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        pool=WAREHOUSE_POOL,
         description=f"Loads the {feed} files of the run's months into {', '.join(RAW_TABLES[feed])}.",
     )
     def load_feed(context: dg.AssetExecutionContext, warehouse: DuckDBResource, landing: LandingZone):
@@ -121,28 +119,28 @@ def _check_result(rows: list[tuple], what: str) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=dg.AssetKey(["raw", "bulletin_partners"]), blocking=False, pool=WAREHOUSE_POOL,
+@dg.asset_check(asset=dg.AssetKey(["raw", "bulletin_partners"]), blocking=False,
                 description="The country sheet's 总值 equals the totals sheet, within rounding.")
 def country_table_matches_totals(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     with warehouse.get_connection() as con:
         return _check_result(raw_checks.country_table_off_totals(con), "every period matches")
 
 
-@dg.asset_check(asset=dg.AssetKey(["raw", "bulletin_partners"]), blocking=False, pool=WAREHOUSE_POOL,
+@dg.asset_check(asset=dg.AssetKey(["raw", "bulletin_partners"]), blocking=False,
                 description="Each group row (ASEAN, EU) equals the sum of its members valid at the period's end.")
 def group_rows_equal_members(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     with warehouse.get_connection() as con:
         return _check_result(raw_checks.group_rows_off_members(con), "every group adds up")
 
 
-@dg.asset_check(asset=dg.AssetKey(["raw", "customs_detail"]), blocking=False, pool=WAREHOUSE_POOL,
+@dg.asset_check(asset=dg.AssetKey(["raw", "customs_detail"]), blocking=False,
                 description="The detail extract sums to within 0.1 percent of the bulletin, per period and flow.")
 def detail_within_tolerance_of_bulletin(warehouse: DuckDBResource) -> dg.AssetCheckResult:
     with warehouse.get_connection() as con:
         return _check_result(raw_checks.detail_off_bulletin(con), "every period within 0.1 percent")
 
 
-@dg.asset_check(asset=dg.AssetKey(["raw", "bulletin_partners"]), blocking=False, pool=WAREHOUSE_POOL,
+@dg.asset_check(asset=dg.AssetKey(["raw", "bulletin_partners"]), blocking=False,
                 additional_deps=[dg.AssetKey(["raw", "customs_detail"])],
                 description="Every partner name (bulletin) and customs code (detail) is in the partner reference data.")
 def partners_in_reference(warehouse: DuckDBResource) -> dg.AssetCheckResult:

@@ -94,6 +94,10 @@ class RawLoader:
         ensure_raw_schema(con)
 
     def load(self, path: Path) -> FileOutcome:
+        from orchestration.ingest.landing_guard import screen  # imports this module: import here
+
+        if (screened := screen(self, path)) is not None:
+            return screened  # never hashed or parsed: outside the zone, a symlink, an unknown name, a bomb
         feed = path.parent.name
         relative = f"{feed}/{path.name}"
         started = datetime.now(timezone.utc)
@@ -127,7 +131,7 @@ class RawLoader:
 
     def _refuse(self, path, relative, feed, sha, size, started, violation: ContractViolation) -> FileOutcome:
         load_id = _new_load_id()
-        reason = f"{violation.reason}: {violation}"
+        reason = f"{violation.reason}: {violation.message}"  # str(violation) already starts with the code
         target = _free_path(self.quarantine_root / feed / path.name)
         self._insert_audit(load_id, feed, relative, sha, size, None, "refused", reason, 0, started, str(target))
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -144,26 +148,30 @@ class RawLoader:
             "loaded_at": datetime.now(timezone.utc),
         }
         with tempfile.TemporaryDirectory(prefix="cq-load-") as scratch:
-            if name.feed == "customs_detail":
-                staged = self._stage_detail(path, name, Path(scratch))
-            else:
-                staged = self._stage_parsed(path, name)
-            status, reason = self._supersession(name)
-            self.con.execute("BEGIN TRANSACTION")
             try:
-                rows = 0
-                for table, relation in staged.items():
-                    self._delete_slice(table, name)
-                    rows += self._insert_staged(table, relation, lineage, name)
-                self._mark_older_vintages_superseded(name, relative)
-                self._insert_audit(load_id, name.feed, relative, sha, size, name, status, reason, rows, started, None)
-                self.con.execute("COMMIT")
-            except BaseException:
-                self.con.execute("ROLLBACK")
-                raise
+                if name.feed == "customs_detail":
+                    staged = self._stage_detail(path, name, Path(scratch))
+                else:
+                    staged = self._stage_parsed(path, name)
+                status, reason = self._supersession(name)
+                self.con.execute("BEGIN TRANSACTION")
+                try:
+                    rows = 0
+                    for table, relation in staged.items():
+                        self._delete_slice(table, name)
+                        rows += self._insert_staged(table, relation, lineage, name)
+                    self._mark_older_vintages_superseded(name, relative)
+                    self._insert_audit(
+                        load_id, name.feed, relative, sha, size, name, status, reason, rows, started, None
+                    )
+                    self.con.execute("COMMIT")
+                except BaseException:
+                    self.con.execute("ROLLBACK")
+                    raise
             finally:
-                for relation in staged.values():
-                    self.con.execute(f"DROP TABLE IF EXISTS {relation}")
+                # also after a refusal: a staged extract can hold millions of rows in memory
+                for table in FEED_TABLES[name.feed]:
+                    self.con.execute(f"DROP TABLE IF EXISTS {_staged_relation(table)}")
         return FileOutcome(relative, name.feed, status, reason, rows, load_id)
 
     # -- staging: parse and validate everything before the transaction opens ---------------
@@ -181,7 +189,7 @@ class RawLoader:
             frames = {"corridor_trains": parse_train_log(path, name.reference_month)}
         staged = {}
         for table, rows in frames.items():
-            relation = f"staged_{table}"
+            relation = _staged_relation(table)
             frame = pd.DataFrame(rows, columns=self._payload_columns(table))
             self.con.register("staged_frame", frame)
             try:
@@ -196,7 +204,7 @@ class RawLoader:
     def _stage_detail(self, path: Path, name: LandingName, scratch: Path) -> dict[str, str]:
         utf8_copy = scratch / "detail.utf8.csv"
         transcode_to_utf8(path, utf8_copy)
-        relation = "staged_customs_detail"
+        relation = _staged_relation("customs_detail")
         stage_detail(self.con, utf8_copy, relation)
         validate_staged_detail(self.con, relation, name.reference_month, name.flow)
         return {"customs_detail": relation}
@@ -282,6 +290,11 @@ class RawLoader:
 
 
 _COLUMN_TYPES = {"vintage": "DATE", "loaded_at": "TIMESTAMPTZ", "reference_month": "DATE", "months_in_period": "INTEGER"}
+
+
+def _staged_relation(table: str) -> str:
+    """The TEMP table a file's rows for ``table`` are staged in before the transaction."""
+    return f"staged_{table}"
 
 
 def _new_load_id() -> str:

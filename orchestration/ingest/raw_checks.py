@@ -55,7 +55,8 @@ def country_table_off_totals(con: duckdb.DuckDBPyConnection) -> list[tuple]:
 
 
 def group_rows_off_members(con: duckdb.DuckDBPyConnection) -> list[tuple]:
-    """Each group row (东盟, 欧盟) against the sum of its members valid at the period's end."""
+    """Each group row (东盟, 欧盟) against the sum of its members valid at the period's end,
+    for the month and the year to date."""
     _reference(con, "ref_partners")
     _reference(con, "ref_partner_groups")
     return con.execute(
@@ -65,13 +66,13 @@ def group_rows_off_members(con: duckdb.DuckDBPyConnection) -> list[tuple]:
             SELECT p.* FROM raw.bulletin_partners p JOIN latest USING (reference_month, vintage)
         ),
         groups AS (
-            SELECT r.reference_month, r.flow, g.partner AS group_partner, r.ytd_value_cny
+            SELECT r.reference_month, r.flow, g.partner AS group_partner, r.month_value_cny, r.ytd_value_cny
             FROM rows r JOIN ref_partners g ON g.name_zh = r.partner_name_zh AND g.partner_kind = 'group'
             WHERE r.row_kind = 'group'
         ),
         members AS (
-            SELECT r.reference_month, r.flow, m.group_partner, sum(r.ytd_value_cny) AS ytd_value_cny,
-                   count(*) AS members
+            SELECT r.reference_month, r.flow, m.group_partner, sum(r.month_value_cny) AS month_value_cny,
+                   sum(r.ytd_value_cny) AS ytd_value_cny, count(*) AS members
             FROM rows r
             JOIN ref_partners c ON c.name_zh = r.partner_name_zh AND c.partner_kind = 'country'
             JOIN ref_partner_groups m ON m.member_partner = c.partner
@@ -80,9 +81,11 @@ def group_rows_off_members(con: duckdb.DuckDBPyConnection) -> list[tuple]:
             WHERE r.row_kind = 'partner'
             GROUP BY ALL
         )
-        SELECT g.reference_month, g.flow, g.group_partner, g.ytd_value_cny, m.ytd_value_cny, m.members
+        SELECT g.reference_month, g.flow, g.group_partner, g.month_value_cny, m.month_value_cny,
+               g.ytd_value_cny, m.ytd_value_cny, m.members
         FROM groups g LEFT JOIN members m USING (reference_month, flow, group_partner)
         WHERE m.ytd_value_cny IS NULL
+           OR abs(g.month_value_cny - m.month_value_cny) > m.members * {YUAN_PER_WAN}
            OR abs(g.ytd_value_cny - m.ytd_value_cny) > m.members * {YUAN_PER_WAN}
         ORDER BY 1, 2, 3
         """

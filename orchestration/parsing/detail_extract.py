@@ -22,6 +22,8 @@ DETAIL_HEADER = (
     "第二计量单位,人民币,美元"
 )
 SOURCE_ENCODING = "gb18030"
+# A numeric field as text (RE2 syntax): [0-9] is ASCII only.
+PLAIN_NUMBER = r"-?[0-9]+(\.[0-9]+)?"
 # File columns in file order, as named in raw.customs_detail, with their DuckDB types.
 DETAIL_COLUMNS = {
     "data_month": "VARCHAR",
@@ -77,7 +79,13 @@ def transcode_to_utf8(src: Path, dst: Path, chunk_bytes: int = 4 << 20) -> int:
             raise ContractViolation(
                 "unreadable", f"not valid {SOURCE_ENCODING}: the file ends inside a character (byte offset {offset})"
             ) from None
-    return lines + (0 if last.endswith(b"\n") else 1)
+    if not last.endswith(b"\n"):
+        # Every line ends in CRLF; without one the last record was cut off (DuckDB would
+        # silently drop a record cut inside a quoted field).
+        raise ContractViolation(
+            "unreadable", f"truncated: the file ends inside line {lines + 1}, without a line end (byte offset {offset})"
+        )
+    return lines
 
 
 def _check_header(line: bytes) -> None:
@@ -105,11 +113,14 @@ def stage_detail(con: duckdb.DuckDBPyConnection, utf8_path: Path, table: str) ->
     ``parallel=false`` makes DuckDB read the file in order on one thread, so
     ``row_number() OVER ()`` follows the file's records (read_csv offers no row number of
     its own). A record is one line: fields of the extract never contain line breaks.
+    Every field is read as text first: DuckDB's number parser accepts "1_000", so the
+    numeric columns are checked for plain ASCII numbers before they are cast.
     """
-    columns = ", ".join(f"'{name}': '{kind}'" for name, kind in DETAIL_COLUMNS.items())
+    text_table = _quote_identifier(f"{table}_text")
+    columns = ", ".join(f"'{name}': 'VARCHAR'" for name in DETAIL_COLUMNS)
     select_list = ", ".join(DETAIL_COLUMNS)
     sql = f"""
-        CREATE OR REPLACE TEMP TABLE {_quote_identifier(table)} AS
+        CREATE OR REPLACE TEMP TABLE {text_table} AS
         SELECT {select_list}, CAST(row_number() OVER () + 1 AS INTEGER) AS source_row
         FROM read_csv(
             $path,
@@ -120,10 +131,41 @@ def stage_detail(con: duckdb.DuckDBPyConnection, utf8_path: Path, table: str) ->
     """
     try:
         con.execute(sql, {"path": str(utf8_path)})
-    except duckdb.ConversionException as exc:  # e.g. text where 人民币 or a quantity is due
+        _check_numeric_text(con, text_table)
+        typed = ", ".join(
+            name if kind == "VARCHAR" else f"CAST({name} AS {kind}) AS {name}" for name, kind in DETAIL_COLUMNS.items()
+        )
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_quote_identifier(table)} AS SELECT {typed}, source_row FROM {text_table}"
+        )
+    except duckdb.ConversionException as exc:  # e.g. a number too large for its column
         raise ContractViolation("bad_value", f"a value does not convert: {_csv_error(exc)}") from None
     except duckdb.InvalidInputException as exc:  # e.g. a line with the wrong number of fields
         raise ContractViolation("wrong_layout", f"the CSV does not parse: {_csv_error(exc)}") from None
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {text_table}")
+
+
+def _check_numeric_text(con: duckdb.DuckDBPyConnection, text_table: str) -> None:
+    """Refuse, naming the line, column and value, a numeric field that is not a plain ASCII
+    number: thousands separators and full-width digits are refused, never guessed."""
+    numeric = [name for name, kind in DETAIL_COLUMNS.items() if kind != "VARCHAR"]
+    aggregates = ", ".join(
+        f"min(source_row) FILTER (WHERE {name} IS NOT NULL AND NOT regexp_full_match({name}, $pattern)), "
+        f"arg_min({name}, source_row) FILTER (WHERE {name} IS NOT NULL AND NOT regexp_full_match({name}, $pattern))"
+        for name in numeric
+    )
+    found = con.execute(f"SELECT {aggregates} FROM {text_table}", {"pattern": PLAIN_NUMBER}).fetchone()
+    header = dict(zip(DETAIL_COLUMNS, DETAIL_HEADER.split(",")))
+    for index, name in enumerate(numeric):
+        line, value = found[2 * index : 2 * index + 2]
+        if line is not None:
+            raise ContractViolation(
+                "bad_value",
+                f"a value does not convert: CSV Error on Line: {line}: column {name} ({header[name]}) {value!r} "
+                "is not a plain number (ASCII digits, optional sign and decimal point; "
+                "no thousands separators or full-width digits)",
+            )
 
 
 def _csv_error(exc: duckdb.Error) -> str:
@@ -143,7 +185,7 @@ def _code_check(label: str, column: str, digits: int) -> tuple[str, str, str, st
 def _checks(period: str) -> list[tuple[str, str, str, str]]:
     """(reason, what is wrong, SQL condition on a bad row, SQL of the value to show)."""
     return [
-        ("wrong_period", f"数据年月 is not {period}", f"data_month IS DISTINCT FROM '{period}'", "data_month"),
+        ("wrong_period", f"数据年月 is not {period}", "data_month IS DISTINCT FROM $period", "data_month"),
         ("bad_value", "人民币 is empty", "value_cny IS NULL", "value_cny"),
         ("bad_value", "美元 is empty", "value_usd IS NULL", "value_usd"),
         ("negative_value", "人民币 is negative", "value_cny < 0", "value_cny"),
@@ -166,7 +208,8 @@ def validate_staged_detail(con: duckdb.DuckDBPyConnection, table: str, reference
         f"min(source_row) FILTER (WHERE {condition})"
         for _, _, condition, shown in checks
     )
-    result = con.execute(f"SELECT {aggregates} FROM {_quote_identifier(table)}").fetchone()
+    period = {"period": f"{reference_month:%Y%m}"}  # a parameter: nothing from the file name is pasted into SQL
+    result = con.execute(f"SELECT {aggregates} FROM {_quote_identifier(table)}", period).fetchone()
     for index, (reason, problem, _, _) in enumerate(checks):
         count, example, line = result[3 * index : 3 * index + 3]
         if count:

@@ -16,12 +16,13 @@ from orchestration.periods import is_customs_period, month_end, parse_month
 
 CUSTOMS_FEEDS = ("customs_bulletin", "customs_detail")
 
+# re.ASCII: \d would otherwise match full-width and other Unicode digits, which int() reads.
 _PATTERNS = {
-    "customs_bulletin": re.compile(r"cq_bulletin_(?P<month>\d{4}-\d{2})_(?P<vintage>\d{8})\.xlsx"),
+    "customs_bulletin": re.compile(r"cq_bulletin_(?P<month>\d{4}-\d{2})_(?P<vintage>\d{8})\.xlsx", re.ASCII),
     "customs_detail": re.compile(
-        r"cq_detail_(?P<month>\d{4}-\d{2})_(?P<flow>export|import)_(?P<vintage>\d{8})\.csv"
+        r"cq_detail_(?P<month>\d{4}-\d{2})_(?P<flow>export|import)_(?P<vintage>\d{8})\.csv", re.ASCII
     ),
-    "corridor_trains": re.compile(r"trains_(?P<month>\d{4}-\d{2})_(?P<vintage>\d{8})\.csv"),
+    "corridor_trains": re.compile(r"trains_(?P<month>\d{4}-\d{2})_(?P<vintage>\d{8})\.csv", re.ASCII),
 }
 _FLOWS = {"export": "exports", "import": "imports"}
 

@@ -6,6 +6,7 @@ without opening the file in a debugger.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -15,6 +16,9 @@ from orchestration.parsing.errors import ContractViolation
 
 NO_VALUE = "-"
 FOOTNOTE_PREFIX = "注："
+# A number typed as text: ASCII digits, sign and decimal point only. Decimal() would also
+# read full-width digits and "1_000"; thousands separators are refused, never guessed.
+PLAIN_NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,12 @@ def _number(sheet: Sheet, row: int, col: int) -> Decimal | None:
         raw = text(value)
         if raw in ("", NO_VALUE):
             return None
+        if not PLAIN_NUMBER.fullmatch(raw):
+            raise ContractViolation(
+                "bad_value",
+                f"{sheet.where(row, col)}: expected a number, found {value!r} "
+                "(only plain ASCII digits: no thousands separators or full-width digits)",
+            )
     try:
         number = Decimal(raw)
     except InvalidOperation:

@@ -9,7 +9,7 @@ import csv
 import io
 import re
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,8 @@ CHINA_LAOS_SERVICE = "CHINA_LAOS_RAIL"
 CHINA_LAOS_OPENING = date(2021, 12, 3)
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")  # the month of a departure is the month in Chongqing
 _INTEGER = re.compile(r"-?[0-9]+")
+# Decimal() alone would read full-width digits and "1_000"; only plain ASCII numbers pass.
+_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 def parse_train_log(path: Path, reference_month: date) -> list[dict]:
@@ -159,10 +161,10 @@ def _money(fields: dict[str, str], column: str, line: int) -> Decimal | None:
     value = fields[column]
     if not value:
         return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite():
-        raise ContractViolation("bad_value", f"line {line}: {column} {value!r} is not a number")
-    return _non_negative(number, column, line)
+    if not _NUMBER.fullmatch(value):
+        raise ContractViolation(
+            "bad_value",
+            f"line {line}: {column} {value!r} is not a number "
+            "(only plain ASCII digits: no thousands separators or full-width digits)",
+        )
+    return _non_negative(Decimal(value), column, line)

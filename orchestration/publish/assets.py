@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.ingest.assets import OWNERS, WAREHOUSE_POOL
+from orchestration.ingest.assets import OWNERS
 from orchestration.publish.bulletin import write_bulletin
 from orchestration.publish.publication import open_published, publish
 from orchestration.resources import PublishedMarts
@@ -22,7 +22,6 @@ def _mart_keys() -> list[dg.AssetKey]:
     group_name="published",
     kinds={"duckdb", "parquet"},
     owners=OWNERS,
-    pool=WAREHOUSE_POOL,
     description="data/published/marts.duckdb (read_only for BI) and data/published/parquet/: "
     "the marts copied to a new file, verified, then swapped in atomically.",
 )

@@ -22,7 +22,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
 from orchestration import settings
-from orchestration.ingest.assets import OWNERS, WAREHOUSE_POOL
+from orchestration.ingest.assets import OWNERS
 from orchestration.partitions import monthly_partitions
 
 dbt_project = DbtProject(project_dir=settings.REPO_ROOT, profiles_dir=settings.REPO_ROOT)
@@ -63,7 +63,6 @@ def _build(context: dg.AssetExecutionContext, dbt: DbtCliResource, dbt_vars: dic
     partitions_def=monthly_partitions,
     backfill_policy=dg.BackfillPolicy.single_run(),
     dagster_dbt_translator=translator,
-    pool=WAREHOUSE_POOL,
 )
 def dbt_period_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     first, last = context.partition_key_range.start, context.partition_key_range.end
@@ -77,7 +76,6 @@ def dbt_period_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     exclude=INCREMENTAL_SELECT,
     name="dbt_warehouse_models",
     dagster_dbt_translator=translator,
-    pool=WAREHOUSE_POOL,
 )
 def dbt_warehouse_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     yield from _build(context, dbt)

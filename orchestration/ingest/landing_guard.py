@@ -1,0 +1,135 @@
+"""Safety checks on a landing file before anything parses it, or even hashes it.
+
+The loader trusts nothing about a path it is handed. This screen runs first and decides,
+from the directory entry and (for a workbook) the zip's central directory alone:
+
+- a path whose folder is not a feed folder of the landing zone (``..``, an absolute path
+  elsewhere, a symlinked folder) is left alone and never opened: nothing outside the
+  landing zone is read or written;
+- a symbolic link is never followed: the link itself is moved to the quarantine and
+  refused, its target is not opened, hashed or touched;
+- anything else that is not a regular file (a FIFO would block a reader) is left alone;
+- a name that matches no feed's pattern is left alone, as the contract says;
+- an empty file, or a bulletin that is not a zip archive, is refused as unreadable;
+- a bulletin whose members would inflate beyond a size or compression-ratio limit (a zip
+  bomb) is refused before openpyxl decompresses a byte of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import zipfile
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from orchestration.ingest.loader import FEED_TABLES, FileOutcome, sha256_of
+from orchestration.parsing.errors import ContractViolation, UnknownFileName
+from orchestration.parsing.landing_names import parse_landing_name
+
+if TYPE_CHECKING:
+    from orchestration.ingest.loader import RawLoader
+
+# A real bulletin inflates to well under 1 MB at a ratio below 10; these limits leave
+# room for much larger honest workbooks and none for a bomb.
+MAX_WORKBOOK_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+MAX_MEMBER_COMPRESSION_RATIO = 100
+MAX_WORKBOOK_MEMBERS = 1000
+
+
+def screen(loader: RawLoader, path: Path) -> FileOutcome | None:
+    """The outcome for a file that must not reach the parsers, or None if it may."""
+    path = Path(path)
+    feed = path.parent.name
+    relative = f"{feed}/{path.name}"
+    outside = _outside_landing_zone(path, loader.landing_root)
+    if outside:
+        return FileOutcome(relative, feed, "skipped", f"outside_landing_zone: {outside}; not read")
+    entry = os.lstat(path)  # the entry itself: a symlink is not followed
+    if stat.S_ISLNK(entry.st_mode):
+        return _refuse_symlink(loader, path, relative, feed)
+    if not stat.S_ISREG(entry.st_mode):
+        return FileOutcome(relative, feed, "skipped", "not_a_file: not a regular file; left alone, not read")
+    try:
+        parse_landing_name(feed, path.name)
+    except UnknownFileName as exc:
+        return FileOutcome(relative, feed, "skipped", f"unknown_name: {exc}; left alone, not read")
+    try:
+        _check_content_envelope(path, feed, entry.st_size)
+    except ContractViolation as violation:
+        started = datetime.now(timezone.utc)
+        return loader._refuse(path, relative, feed, sha256_of(path), entry.st_size, started, violation)
+    return None
+
+
+def _outside_landing_zone(path: Path, landing_root: Path) -> str | None:
+    """Why the path's folder is not a feed folder of the landing zone, or None.
+
+    Only the folder is resolved (``..`` and symlinked folders included); the file's own
+    entry is judged by lstat, so a symlinked file is not resolved here either.
+    """
+    if path.parent.name not in FEED_TABLES:
+        return f"{path.parent.name!r} is not a feed folder ({', '.join(FEED_TABLES)})"
+    folder = path.parent.resolve()
+    expected = (Path(landing_root) / path.parent.name).resolve()
+    if folder != expected:
+        return f"the folder {path.parent} resolves to {folder}, not to the landing zone's {expected}"
+    return None
+
+
+def _refuse_symlink(loader: RawLoader, path: Path, relative: str, feed: str) -> FileOutcome:
+    """Record and quarantine the link itself; the audit hash is of the link's text."""
+    started = datetime.now(timezone.utc)
+    target = os.readlink(path)
+    link_text = os.fsencode(target)
+    violation = ContractViolation(
+        "unsafe_file", f"{path.name} is a symbolic link to {target!r}; links are never followed and the target was not read"
+    )
+    sha = hashlib.sha256(b"symlink:" + link_text).hexdigest()
+    return loader._refuse(path, relative, feed, sha, len(link_text), started, violation)
+
+
+def _check_content_envelope(path: Path, feed: str, size: int) -> None:
+    if size == 0:
+        raise ContractViolation("unreadable", "the file is empty (0 bytes)")
+    if feed == "customs_bulletin":
+        check_workbook_envelope(path)
+
+
+def check_workbook_envelope(path: Path) -> None:
+    """Refuse a workbook that is not a zip or would inflate beyond the limits.
+
+    Reads the central directory only: declared sizes. zipfile itself stops a member that
+    inflates beyond its declared size, so a lying header cannot get past this check.
+    """
+    if not zipfile.is_zipfile(path):
+        raise ContractViolation(
+            "unreadable", "not an .xlsx workbook: the file is not a zip archive (damaged, truncated or another format)"
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ContractViolation("unreadable", f"not an .xlsx workbook: {type(exc).__name__}: {exc}") from None
+    if len(members) > MAX_WORKBOOK_MEMBERS:
+        raise ContractViolation(
+            "oversized", f"the workbook has {len(members)} zip members, more than the limit of {MAX_WORKBOOK_MEMBERS}"
+        )
+    total = sum(member.file_size for member in members)
+    if total > MAX_WORKBOOK_UNCOMPRESSED_BYTES:
+        raise ContractViolation(
+            "oversized",
+            f"the workbook would inflate to {total:,} bytes, more than the limit of "
+            f"{MAX_WORKBOOK_UNCOMPRESSED_BYTES:,} bytes (possible zip bomb); not decompressed",
+        )
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if ratio > MAX_MEMBER_COMPRESSION_RATIO:
+            raise ContractViolation(
+                "oversized",
+                f"zip member {member.filename!r} inflates {ratio:,.0f}-fold ({member.compress_size:,} -> "
+                f"{member.file_size:,} bytes), more than the limit of {MAX_MEMBER_COMPRESSION_RATIO} "
+                "(possible zip bomb); not decompressed",
+            )
