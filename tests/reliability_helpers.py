@@ -137,24 +137,26 @@ class RefreshProcess:
             self._reader.join(timeout=10)
 
 
-def release_slots_of_dead_runs(home: Path) -> list[str]:
-    """Runs left STARTED by a killed process, with the pool slots they still claim; each is
-    marked failed and its slots freed (what an operator would do), and described.
-
-    A SIGKILLed run cannot release its slot of the one-writer pool, so until someone frees
-    it every later run waits for it forever."""
+def leaked_slots(home: Path) -> list[str]:
+    """Concurrency slots still claimed in the instance: a killed run must leave none, or every
+    later run would wait for it for ever."""
     import dagster as dg
 
-    leaked = []
     with dg.DagsterInstance.from_config(str(home)) as instance:
         storage = instance.event_log_storage
-        for key in storage.get_concurrency_keys():
-            for slot in storage.get_concurrency_info(key).claimed_slots:
-                leaked.append(f"run {slot.run_id} (killed) still holds the {key} slot for step {slot.step_key}")
-        for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
-            storage.free_concurrency_slots_for_run(run.run_id)
-            instance.report_run_failed(run)
-    return leaked
+        return [
+            f"run {slot.run_id} still holds the {key} slot for step {slot.step_key}"
+            for key in storage.get_concurrency_keys()
+            for slot in storage.get_concurrency_info(key).claimed_slots
+        ]
+
+
+def unfinished_runs(home: Path) -> list[str]:
+    """Runs the instance still shows as started: after a refresh, none may be left."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        return [run.run_id for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))]
 
 
 def refresh(chain: ChainFolder, *args: str) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import shutil
 import signal
 import stat
@@ -34,7 +35,8 @@ from tests.reliability_helpers import (
     RefreshProcess,
     assert_every_file_accounted_once,
     audit_rows,
-    release_slots_of_dead_runs,
+    leaked_slots,
+    unfinished_runs,
     landing_names,
     mart_checksums,
     new_chain,
@@ -64,18 +66,17 @@ def reference(tmp_path_factory, sample):
 
 
 def after_kill(chain) -> list[str]:
-    """Frees what the killed run still holds so the next run can start; returns the leaks,
-    which each test asserts on last, after checking that the data converges."""
-    return release_slots_of_dead_runs(chain.root / "dagster_home")
+    """What the killed run still holds in the instance (it must hold nothing)."""
+    return leaked_slots(chain.root / "dagster_home")
 
 
-LEAK_MESSAGE = ("the killed run kept its slot of the one-writer pool: the next run waits for it forever "
-                "unless the slot is freed (see release_slots_of_dead_runs)")
+LEAK_MESSAGE = "the killed run kept a concurrency slot: every later run would wait for it for ever"
 
 
 def assert_converged(chain, reference, sample) -> list[tuple]:
     _, expected = reference
     assert mart_checksums(chain) == expected
+    assert unfinished_runs(chain.root / "dagster_home") == []  # the killed run is marked failed
     assert not [p.name for p in chain.published.iterdir() if ".staging" in p.name]
     return assert_every_file_accounted_once(chain, landing_names(sample))
 
@@ -96,8 +97,9 @@ def test_reference_build_is_published_read_only(reference, sample):
 def test_sigkill_during_ingest(tmp_path, reference, sample):
     chain = new_chain(tmp_path, sample)
     run = RefreshProcess(chain)
-    # the first file recorded by the detail loader: more detail files are still to come
-    run.on_line(lambda line: "load_customs_detail - loaded customs_detail/" in line)
+    # The first file recorded by the first loader step: two more loader steps are still to
+    # come. (The detail step loads its four files within a second: too short to aim at.)
+    run.on_line(lambda line: re.search(r"load_\w+ - loaded \w+/", line) is not None)
     run.wait_for(run.triggered.is_set, timeout=600)
     run.kill()
     partial = audit_rows(chain)
@@ -277,8 +279,9 @@ def test_daemon_killed_and_restarted_while_files_arrive(tmp_path, reference, sam
     try:
         ui.wait_until_loaded()
         assert _listening_addresses(ui.port) == {"127.0.0.1"}  # never on all interfaces
-        _wait(lambda: any(r.status == dg.DagsterRunStatus.STARTED for r in _runs(home)), 300, "a run to start", ui)
+        _wait(lambda: _started_runs(home), 300, "a run to start", ui)
         arrive(late)  # files keep arriving while the daemon goes down
+        in_flight = _started_runs(home)
         ui.kill()  # SIGKILL: webserver, daemon, code servers and the run in flight
     except BaseException:
         ui.kill()
@@ -287,6 +290,8 @@ def test_daemon_killed_and_restarted_while_files_arrive(tmp_path, reference, sam
     ui = start_ui(chain.env, tmp_path / "ui-2.log")
     try:
         ui.wait_until_loaded()
+        # the run killed with the daemon no longer holds the queue's one writer place
+        assert not set(in_flight) & set(_started_runs(home))
         # Only the published marts are read while the daemon runs: a reader of the warehouse
         # would take the lock a run's dbt step needs.
         _wait(lambda: _converged(chain, reference), 900, "the marts to converge", ui, poll=10)
@@ -294,7 +299,14 @@ def test_daemon_killed_and_restarted_while_files_arrive(tmp_path, reference, sam
         survivors = ui.stop()
         if survivors:
             ui.kill()
-    assert_converged(chain, reference, sample)
+    # The queued runs left over after convergence (nothing new to load) were interrupted by
+    # the stop, so staging files or a STARTED run may remain: the next run clears them.
+    assert mart_checksums(chain) == reference[1]
+    assert_every_file_accounted_once(chain, landing_names(sample))
+
+
+def _started_runs(home: Path) -> list[str]:
+    return [run.run_id for run in _runs(home) if run.status == dg.DagsterRunStatus.STARTED]
 
 
 def _converged(chain, reference) -> bool:
