@@ -48,7 +48,7 @@ class Case:
 
 def run_suites(junit: Path, extra_args: list[str]) -> tuple[int, float]:
     started = time.monotonic()
-    command = [sys.executable, "-m", "pytest", "-q", "--run-slow", "-p", "no:cacheprovider",
+    command = [sys.executable, "-m", "pytest", "-q", "--run-slow", "--run-soak", "-p", "no:cacheprovider",
                f"--junitxml={junit}", "-o", "junit_family=xunit1", *SUITES.values(), *extra_args]
     returncode = subprocess.call(command, cwd=REPO_ROOT)
     return returncode, time.monotonic() - started

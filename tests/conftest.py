@@ -12,12 +12,15 @@ os.environ["DO_NOT_TRACK"] = "1"
 
 def pytest_addoption(parser):
     parser.addoption("--run-slow", action="store_true", help="also run the suites marked slow")
+    parser.addoption("--run-soak", action="store_true", help="also run the suites marked soak")
 
 
 def pytest_collection_modifyitems(config, items):
-    if config.getoption("--run-slow"):
-        return
-    skip = pytest.mark.skip(reason="slow suite: run with --run-slow (CI does)")
+    skips = {
+        "slow": pytest.mark.skip(reason="slow suite: run with --run-slow (CI does)"),
+        "soak": pytest.mark.skip(reason="soak suite: run with --run-soak (make bench / make reliability)"),
+    }
     for item in items:
-        if "slow" in item.keywords:
-            item.add_marker(skip)
+        for marker, skip in skips.items():
+            if marker in item.keywords and not config.getoption(f"--run-{marker}"):
+                item.add_marker(skip)

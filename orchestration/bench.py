@@ -1,0 +1,361 @@
+"""Performance at scale: `python -m orchestration.bench [--quick]` (make bench).
+
+Generates a large landing zone once (reused while its parameters stay the same), then
+measures each part of the pipeline against a baseline in the same run, so that the
+machine's load and noise fall on both sides of every ratio:
+
+- ingest: RawLoader on the GB18030 detail files vs DuckDB's CREATE TABLE AS read_csv on
+  the same rows already in UTF-8 (time and peak memory, each side in its own process);
+- a full build of the dbt models vs dbt's own compiled SQL run in one DuckDB connection;
+- a one-month incremental refresh vs the full rebuild of the same models;
+- file-to-published latency of a new month, through the real sensors and `refresh_all`;
+- start-up: loading the Definitions, `dbt parse` with and without a prepared manifest;
+- peak memory of a whole `refresh_all` over the full history.
+
+Everything is written under the bench folder (default data/bench/, ignored by git);
+results go to <folder>/results.json and .md, and docs/benchmarks.md (full runs).
+See docs/benchmarks.md for the method and the latest results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import asdict
+from datetime import datetime, timezone
+from pathlib import Path
+
+from orchestration import settings
+from orchestration.benchmarking import report
+from orchestration.benchmarking.dataset import (
+    DatasetParams,
+    data_lines,
+    ensure_dataset,
+    generate_landing,
+    ingest_sample,
+    utf8_copies,
+)
+from orchestration.benchmarking.dbt_sql import INCREMENTAL_AND_DOWNSTREAM, dbt_command, model_seconds
+from orchestration.benchmarking.measure import median_wall, run_child, run_worker
+from orchestration.periods import add_months, customs_periods, month_key, parse_month
+
+FULL = {"first": "2012-01", "through": "2021-11", "detail_rows": 100_000, "ingest_rows": 5_000_000,
+        "startup_repeats": 3, "root": settings.REPO_ROOT / "data" / "bench"}
+QUICK = {"first": "2021-09", "through": "2021-11", "detail_rows": 2_000, "ingest_rows": 0,
+         "startup_repeats": 1, "root": settings.REPO_ROOT / "data" / "bench" / "quick"}
+STEPS = ("ingest", "refresh", "dbt_full_build", "incremental", "latency", "startup")
+PEAK_MEMORY_TARGET_BYTES = 4 << 30
+PROFILE_MEMORY_LIMIT = os.environ.get("DUCKDB_MEMORY_LIMIT", "4GB")  # profiles.yml's setting
+PROFILE_THREADS = 2
+
+
+def log(message: str) -> None:
+    print(f"[bench {datetime.now():%H:%M:%S}] {message}", file=sys.stderr, flush=True)
+
+
+class Bench:
+    def __init__(self, root: Path, params: DatasetParams, ingest_rows: int, startup_repeats: int):
+        self.root = root
+        self.startup_repeats = startup_repeats
+        self.params = params
+        self.ingest_rows = ingest_rows
+        self.work = root / "work"
+        self.logs = self.work / "logs"
+        self.landing = self.work / "landing"
+        self.warehouse = self.work / "refresh" / "warehouse.duckdb"
+        self.dbt_target = self.work / "dbt_target"
+        # dbt's catalog is the file's stem: every copy keeps the name warehouse.duckdb
+        self.dbt_warehouse = self.work / "dbt" / "warehouse.duckdb"
+        self.sql_warehouse = self.work / "sql" / "warehouse.duckdb"
+
+    # -- set-up ---------------------------------------------------------------------------------
+
+    def prepare(self, fresh: bool) -> dict:
+        """The data set, and a new work folder unless ``fresh`` is false (later steps of an
+        earlier run, which left its loaded warehouse there)."""
+        dataset_landing = ensure_dataset(self.root / "dataset", self.params, log)
+        home = self.work / "dagster_home"
+        if fresh:
+            if self.work.exists():
+                shutil.rmtree(self.work)
+            for folder in (self.logs, self.warehouse.parent, self.dbt_warehouse.parent, self.sql_warehouse.parent):
+                folder.mkdir(parents=True)
+            # The runs get a landing zone of hard links: the latency run adds files to it and
+            # the data set stays as generated.
+            shutil.copytree(dataset_landing, self.landing, copy_function=os.link)
+            home.mkdir()
+            shutil.copy(settings.REPO_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+        elif not self.warehouse.exists():
+            raise SystemExit(f"no loaded warehouse at {self.warehouse}: include the refresh step")
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(settings.REPO_ROOT),
+            "DBT_PROFILES_DIR": str(settings.REPO_ROOT),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DO_NOT_TRACK": "1",
+            "DAGSTER_HOME": str(home),
+            "LANDING_DIR": str(self.landing),
+            "QUARANTINE_DIR": str(self.work / "quarantine"),
+            "WAREHOUSE_DB": str(self.warehouse),
+            "PUBLISHED_DIR": str(self.work / "published"),
+            # the partitions start in 2017 unless told otherwise; the bench's history is longer
+            "WAREHOUSE_FIRST_MONTH": self.params.first,
+        }
+        self.dbt_env = {**self.env, "WAREHOUSE_DB": str(self.dbt_warehouse)}
+        detail = sorted((dataset_landing / "customs_detail").glob("*.csv"))
+        self.dataset_landing = dataset_landing
+        return {
+            **asdict(self.params),
+            "detail_files": len(detail),
+            "detail_rows_total": sum(data_lines(path) for path in detail),
+            "landing_bytes": sum(p.stat().st_size for p in dataset_landing.rglob("*") if p.is_file()),
+        }
+
+    def _log(self, name: str) -> Path:
+        return self.logs / f"{name}.log"
+
+    # -- measurements ---------------------------------------------------------------------------
+
+    def startup(self) -> dict:
+        log("start-up: Definitions import and dbt parse")
+        python = sys.executable
+        definitions = median_wall([python, "-c", "import orchestration.definitions"], self.startup_repeats, self.env,
+                                  self._log("startup"))
+        framework = median_wall([python, "-c", "import dagster, dagster_dbt"], self.startup_repeats, self.env,
+                                self._log("startup"))
+        full_parse = dbt_command("parse", self.dbt_target, "--no-partial-parse")
+        parse_full = median_wall(full_parse, self.startup_repeats, self.dbt_env, self._log("startup"))
+        run_child(dbt_command("parse", self.dbt_target), self.dbt_env, log=self._log("startup"))  # prepares it
+        parse_partial = median_wall(dbt_command("parse", self.dbt_target), self.startup_repeats, self.dbt_env,
+                                    self._log("startup"))
+        return {
+            "definitions_import_s": definitions,
+            "framework_import_s": framework,
+            "ratio_definitions": definitions / framework,
+            "dbt_parse_full_s": parse_full,
+            "dbt_parse_partial_s": parse_partial,
+            "ratio_parse": parse_partial / parse_full,
+            "repeats": self.startup_repeats,
+        }
+
+    def ingest(self) -> dict:
+        sample, rows = ingest_sample(self.dataset_landing, self.ingest_rows)
+        # loaded through the work zone's links: a refused file is moved, never out of the data set
+        files = [self.landing / path.relative_to(self.dataset_landing) for path in sample]
+        log(f"ingest: {len(files)} detail files, {rows:,} rows; transcoding the baseline's UTF-8 copies")
+        copies = utf8_copies(files, self.root / "dataset" / "utf8")
+        log("ingest: RawLoader")
+        project = run_worker("ingest_loader", {
+            "db": str(self.work / "ingest_loader.duckdb"), "files": [str(p) for p in files],
+            "landing": str(self.landing), "quarantine": str(self.work / "ingest_quarantine"),
+        }, self.env, self._log("ingest"))
+        log("ingest: bare DuckDB read_csv")
+        baseline = run_worker("ingest_duckdb", {
+            "db": str(self.work / "ingest_duckdb.duckdb"), "files": [str(p) for p in copies],
+        }, self.env, self._log("ingest"))
+        if project.report["rows"] != baseline.report["rows"]:
+            raise RuntimeError(f"ingest sides differ: {project.report['rows']} vs {baseline.report['rows']} rows")
+        for db in ("ingest_loader.duckdb", "ingest_duckdb.duckdb"):
+            (self.work / db).unlink()
+        return {
+            "rows": project.report["rows"],
+            "files": len(files),
+            "project": project.as_dict(),
+            "baseline": baseline.as_dict(),
+            "ratio_time": project.seconds / baseline.seconds,
+            "ratio_cpu": project.cpu_seconds / baseline.cpu_seconds,
+            "ratio_memory": project.peak_rss_bytes / baseline.peak_rss_bytes,
+        }
+
+    def refresh(self, detail_rows: int) -> dict:
+        first, last = self.params.first, self.params.through
+        log(f"whole refresh: refresh_all {first} .. {last}")
+        run = run_worker("refresh", {"first": first, "last": last}, self.env, self._log("refresh"))
+        return {
+            "detail_rows": detail_rows,
+            **run.as_dict(),
+            "phases": phases(run.report["steps"], run.seconds),
+            "target_bytes": PEAK_MEMORY_TARGET_BYTES,
+            "ratio_memory": run.peak_tree_rss_bytes / PEAK_MEMORY_TARGET_BYTES,
+        }
+
+    def dbt_full_build(self) -> dict:
+        for copy in (self.dbt_warehouse, self.sql_warehouse):
+            shutil.copy(self.warehouse, copy)
+        # parse first, so the measured run starts from a prepared manifest as production does
+        run_child(dbt_command("parse", self.dbt_target), self.dbt_env, log=self._log("dbt_build"))
+        log("dbt full build: dbt run --full-refresh")
+        project = self._dbt("dbt_build", "run", "--full-refresh")
+        log("dbt full build: compiled SQL in one DuckDB connection")
+        baseline = run_worker("compiled_sql", {
+            "db": str(self.sql_warehouse), "manifest": str(self.dbt_target / "manifest.json"),
+            "memory_limit": PROFILE_MEMORY_LIMIT, "threads": PROFILE_THREADS,
+        }, self.env, self._log("dbt_build"))
+        self.sql_warehouse.unlink()
+        return {
+            "project": project,
+            "baseline": baseline.as_dict(),
+            "ratio_time": project["seconds"] / baseline.seconds,
+            "ratio_cpu": project["cpu_s"] / baseline.cpu_seconds,
+            "ratio_model_time": project["model_seconds"] / baseline.seconds,
+        }
+
+    def incremental(self) -> dict:
+        month = self.params.through
+        log(f"incremental: {INCREMENTAL_AND_DOWNSTREAM} rebuilt in full, then for {month} only")
+        full = self._dbt("incremental", "run", "--select", INCREMENTAL_AND_DOWNSTREAM, "--full-refresh")
+        one_month = self._dbt("incremental", "run", "--select", INCREMENTAL_AND_DOWNSTREAM,
+                              "--vars", json.dumps({"period_from": month, "period_to": month}))
+        self.dbt_warehouse.unlink()
+        return {
+            "month": month,
+            "selection": INCREMENTAL_AND_DOWNSTREAM,
+            "full": full,
+            "incremental": one_month,
+            "ratio_time": one_month["seconds"] / full["seconds"],
+            "ratio_cpu": one_month["cpu_s"] / full["cpu_s"],
+            "ratio_model_time": one_month["model_seconds"] / full["model_seconds"],
+        }
+
+    def latency(self) -> dict:
+        month = next_period(self.params.through)
+        incoming = self.work / "incoming"
+        log(f"latency: generating {month} (not timed), dropping it into the landing zone")
+        generate_landing(incoming, DatasetParams(self.params.first, month, self.params.detail_rows,
+                                                 self.params.seed), only_from=month)
+        run = run_worker("latency", {"incoming": str(incoming), "month": month}, self.env, self._log("latency"))
+        from orchestration.automation.sensors import LOOK_INTERVAL_SECONDS
+
+        return {
+            "month": month,
+            **run.as_dict(),
+            **phases(run.report["steps"], run.report["run_s"]),
+            "total_s": run.seconds,
+            "interval_s": LOOK_INTERVAL_SECONDS,
+        }
+
+    def _dbt(self, name: str, verb: str, *args: str) -> dict:
+        """A whole dbt command, timed from outside as a user or Dagster waits for it."""
+        measured = run_child(dbt_command(verb, self.dbt_target, *args), self.dbt_env, log=self._log(name))
+        return {
+            **measured.as_dict(),
+            "model_seconds": model_seconds(self.dbt_target),
+            "command": f"dbt {verb} {' '.join(args)}",
+        }
+
+
+def phases(steps: dict[str, float], run_seconds: float) -> dict[str, float]:
+    """Step times of a refresh_all run grouped by what they do."""
+    totals = {"ingest_s": 0.0, "checks_s": 0.0, "dbt_s": 0.0, "publish_s": 0.0}
+    for step, seconds in steps.items():
+        if step.startswith("load_"):
+            totals["ingest_s"] += seconds
+        elif step.startswith("dbt_"):
+            totals["dbt_s"] += seconds
+        elif step.startswith(("published", "monthly_bulletin")):
+            totals["publish_s"] += seconds
+        else:
+            totals["checks_s"] += seconds
+    totals["overhead_s"] = max(run_seconds - sum(totals.values()), 0.0)
+    return totals
+
+
+def next_period(month: str) -> str:
+    """The customs period after ``month`` (from 2020 January is reported with February)."""
+    following = add_months(parse_month(month), 1)
+    return month_key(customs_periods(following, add_months(following, 1))[0])
+
+
+def settings_note(measurements: dict) -> str:
+    parts = []
+    if "ingest" in measurements:
+        loader, bare = measurements["ingest"]["project"], measurements["ingest"]["baseline"]
+        parts.append(
+            f"the loader runs on DuckDBResource's defaults, which are DuckDB's own (memory_limit "
+            f"{loader['duckdb_memory_limit']}, i.e. 80 percent of RAM; threads {loader['duckdb_threads']}, every core), "
+            f"and so does the ingest baseline ({bare['duckdb_memory_limit']}, {bare['duckdb_threads']} threads)"
+        )
+    parts.append(f"dbt uses profiles.yml (memory_limit {PROFILE_MEMORY_LIMIT} from DUCKDB_MEMORY_LIMIT, "
+                 f"threads {PROFILE_THREADS})")
+    if "dbt_full_build" in measurements:
+        bare = measurements["dbt_full_build"]["baseline"]
+        parts.append(f"its compiled-SQL baseline gets the same ({bare['duckdb_memory_limit']}, "
+                     f"{bare['duckdb_threads']} threads)")
+    return "; ".join(parts) + "."
+
+
+def run(root: Path, params: DatasetParams, ingest_rows: int, startup_repeats: int, mode: str,
+        docs: Path | None, only: list[str] | None = None) -> dict:
+    """Every measurement in turn (or those in ``only``, keeping the earlier run's others);
+    the results are rewritten after each, so a run cut short still reports what finished."""
+    started = time.perf_counter()
+    bench = Bench(root, params, ingest_rows, startup_repeats)
+    fresh = only is None or "refresh" in only
+    previous = root / "results.json"
+    earlier = json.loads(previous.read_text())["measurements"] if only and previous.exists() else {}
+    results = {"mode": mode, "machine": report.machine(), "dataset": bench.prepare(fresh), "measurements": earlier}
+    # the acceptance measurements first; start-up, the cheapest, last
+    steps = {
+        "ingest": bench.ingest,
+        "refresh": lambda: bench.refresh(results["dataset"]["detail_rows_total"]),
+        "dbt_full_build": bench.dbt_full_build,
+        "incremental": bench.incremental,
+        "latency": bench.latency,
+        "startup": bench.startup,
+    }
+    for name, measure in steps.items():
+        if only and name not in only:
+            continue
+        results["measurements"][name] = measure()
+        results["finished_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        results["total_minutes"] = (time.perf_counter() - started) / 60
+        results["settings_note"] = settings_note(results["measurements"])
+        write_results(root, results, docs)
+    print(report.text_table(results))
+    log(f"results: {root / 'results.json'}, {root / 'results.md'}" + (f", {docs}" if docs else ""))
+    return results
+
+
+def write_results(root: Path, results: dict, docs: Path | None) -> None:
+    (root / "results.json").write_text(json.dumps(results, indent=2, default=str))
+    block = report.markdown(results)
+    (root / "results.md").write_text(block)
+    if docs:
+        report.update_docs(docs, block)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m orchestration.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a tiny data set (about a minute), for tests")
+    parser.add_argument("--root", type=Path, help="bench folder (default data/bench, data/bench/quick with --quick)")
+    parser.add_argument("--from", dest="first", help="first month of the data set (YYYY-MM)")
+    parser.add_argument("--through", help="last month of the data set (YYYY-MM)")
+    parser.add_argument("--detail-rows", type=int, help="approximate rows per detail file (generator option)")
+    parser.add_argument("--ingest-rows", type=int, help="at least this many detail rows in the ingest comparison (0: every file)")
+    parser.add_argument("--only", help=f"comma-separated steps to rerun on the previous run's work folder "
+                        f"(of {', '.join(STEPS)}; with refresh, a new work folder)")
+    parser.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md alone")
+    args = parser.parse_args(argv)
+    preset = QUICK if args.quick else FULL
+    params = DatasetParams(
+        first=args.first or preset["first"],
+        through=args.through or preset["through"],
+        detail_rows=args.detail_rows or preset["detail_rows"],
+    )
+    only = args.only.split(",") if args.only else None
+    if only and set(only) - set(STEPS):
+        parser.error(f"--only takes steps of {', '.join(STEPS)}")
+    ingest_rows = args.ingest_rows if args.ingest_rows is not None else preset["ingest_rows"]
+    docs = None if args.quick or args.no_docs else settings.REPO_ROOT / "docs" / "benchmarks.md"
+    run((args.root or preset["root"]).resolve(), params, ingest_rows, preset["startup_repeats"],
+        "quick" if args.quick else "full", docs, only)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,199 @@
+"""The results as a table: printed, written as JSON and Markdown, and put into docs/benchmarks.md."""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+from pathlib import Path
+
+DOCS_BEGIN = "<!-- bench:results:begin -->"
+DOCS_END = "<!-- bench:results:end -->"
+GIB = 1 << 30
+MIB = 1 << 20
+
+
+def machine() -> dict:
+    import dagster
+    import dbt.version
+    import duckdb
+
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                     if line.startswith("MemTotal:"))
+    return {
+        "cpu": cpu,
+        "cores": len(os.sched_getaffinity(0)),
+        "memory_gib": round(memory_kb * 1024 / GIB, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "dbt_core": dbt.version.__version__,
+        "dagster": dagster.__version__,
+    }
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f} s" if value >= 10 else f"{value:.2f} s"
+
+
+def _mib(value: int) -> str:
+    return f"{value / GIB:.2f} GiB" if value >= GIB else f"{value / MIB:.0f} MiB"
+
+
+def _verdict(ratio: float, target: float | None) -> str:
+    if target is None:
+        return "(information)"
+    if ratio <= target:
+        return "met"
+    return f"MISSED: {ratio / target:.1f}x the target"
+
+
+def _ingest_rows(ingest: dict) -> list[tuple]:
+    return [
+        (f"Ingest {ingest['rows']:,} detail rows, time (RawLoader vs read_csv)",
+         _seconds(ingest["project"]["seconds"]), _seconds(ingest["baseline"]["seconds"]),
+         f"{ingest['ratio_time']:.2f}", "<= 1.5", _verdict(ingest["ratio_time"], 1.5)),
+        ("  the same, CPU time (user + system, all threads)",
+         _seconds(ingest["project"]["cpu_s"]), _seconds(ingest["baseline"]["cpu_s"]),
+         f"{ingest['ratio_cpu']:.2f}", "", "(information)"),
+        ("Ingest, peak memory (RSS of the process)",
+         _mib(ingest["project"]["peak_rss_bytes"]), _mib(ingest["baseline"]["peak_rss_bytes"]),
+         f"{ingest['ratio_memory']:.2f}", "<= 1.5", _verdict(ingest["ratio_memory"], 1.5)),
+    ]
+
+
+def _build_rows(build: dict) -> list[tuple]:
+    return [
+        (f"dbt full build of {build['baseline']['models']} models (dbt run --full-refresh vs compiled SQL)",
+         _seconds(build["project"]["seconds"]), _seconds(build["baseline"]["seconds"]),
+         f"{build['ratio_time']:.2f}", "<= 1.5", _verdict(build["ratio_time"], 1.5)),
+        ("  the same, CPU time (dbt: the whole command)",
+         _seconds(build["project"]["cpu_s"]), _seconds(build["baseline"]["cpu_s"]),
+         f"{build['ratio_cpu']:.2f}", "", "(information)"),
+        ("  the same, dbt's model execution time only (run_results.json)",
+         _seconds(build["project"]["model_seconds"]), _seconds(build["baseline"]["seconds"]),
+         f"{build['ratio_model_time']:.2f}", "", "(information)"),
+    ]
+
+
+def _incremental_rows(incr: dict) -> list[tuple]:
+    return [
+        (f"Incremental refresh of {incr['month']} vs full rebuild (incremental models and downstream)",
+         _seconds(incr["incremental"]["seconds"]), _seconds(incr["full"]["seconds"]),
+         f"{incr['ratio_time']:.1%}", "<= 10%", _verdict(incr["ratio_time"], 0.10)),
+        ("  the same, CPU time",
+         _seconds(incr["incremental"]["cpu_s"]), _seconds(incr["full"]["cpu_s"]),
+         f"{incr['ratio_cpu']:.1%}", "", "(information)"),
+        ("  the same, dbt's model execution time only",
+         _seconds(incr["incremental"]["model_seconds"]), _seconds(incr["full"]["model_seconds"]),
+         f"{incr['ratio_model_time']:.1%}", "", "(information)"),
+    ]
+
+
+def _startup_rows(start: dict) -> list[tuple]:
+    return [
+        ("Definitions load (import orchestration.definitions vs import dagster, dagster_dbt)",
+         _seconds(start["definitions_import_s"]), _seconds(start["framework_import_s"]),
+         f"{start['ratio_definitions']:.2f}", "", "(information)"),
+        ("dbt parse with a prepared partial_parse.msgpack vs --no-partial-parse",
+         _seconds(start["dbt_parse_partial_s"]), _seconds(start["dbt_parse_full_s"]),
+         f"{start['ratio_parse']:.2f}", "", "(information)"),
+    ]
+
+
+def _refresh_rows(refresh: dict) -> list[tuple]:
+    return [
+        (f"Peak memory of a whole refresh, {refresh['detail_rows']:,} detail rows (process tree)",
+         _mib(refresh["peak_tree_rss_bytes"]), "4 GiB", f"{refresh['ratio_memory']:.2f}", "< 1",
+         _verdict(refresh["ratio_memory"], 1.0)),
+        (f"  the same refresh's time ({refresh['detail_rows']:,} detail rows, every feed, dbt build, publish)",
+         _seconds(refresh["seconds"]), "", "", "", "(information)"),
+    ]
+
+
+ROW_MAKERS = {
+    "ingest": _ingest_rows,
+    "dbt_full_build": _build_rows,
+    "incremental": _incremental_rows,
+    "startup": _startup_rows,
+    "refresh": _refresh_rows,
+}
+
+
+def rows(results: dict) -> list[tuple[str, str, str, str, str, str]]:
+    """(measurement, project, baseline, ratio, target, verdict) for every measurement that finished."""
+    measured = results["measurements"]
+    return [row for name, make in ROW_MAKERS.items() if name in measured for row in make(measured[name])]
+
+
+def latency_rows(results: dict) -> list[tuple[str, str]]:
+    lat = results["measurements"]["latency"]
+    return [
+        ("sensor looks (two looks: a file is ready when unchanged between them)", _seconds(lat["sensor_s"])),
+        ("ingest (load steps)", _seconds(lat["ingest_s"])),
+        ("raw-layer checks", _seconds(lat["checks_s"])),
+        ("dbt (incremental periods + warehouse models, with tests)", _seconds(lat["dbt_s"])),
+        ("publish (marts file, Parquet, bulletin)", _seconds(lat["publish_s"])),
+        ("run overhead (Dagster between steps)", _seconds(lat["overhead_s"])),
+        ("**measured total, drop to published**", f"**{_seconds(lat['total_s'])}**"),
+        (f"plus the sensor interval by design: {lat['interval_s']} s to the next look, "
+         f"{lat['interval_s']} s more to see the file unchanged",
+         f"{lat['interval_s']}-{2 * lat['interval_s']} s"),
+    ]
+
+
+def markdown(results: dict) -> str:
+    mach, data = results["machine"], results["dataset"]
+    lines = [
+        f"Run {results['finished_at']} ({results['mode']}), {results['total_minutes']:.1f} min in all.",
+        "",
+        f"Machine: {mach['cpu']}, {mach['cores']} cores, {mach['memory_gib']} GiB; {mach['os']}; "
+        f"Python {mach['python']}, DuckDB {mach['duckdb']}, dbt-core {mach['dbt_core']}, Dagster {mach['dagster']}.",
+        "",
+        f"Data set: {data['first']} .. {data['through']}, --detail-rows {data['detail_rows']}: "
+        f"{data['detail_files']} detail files, {data['detail_rows_total']:,} detail rows, "
+        f"{data['landing_bytes'] / GIB:.2f} GiB of landing files.",
+        "",
+        "| measurement | project | baseline | ratio | target | verdict |",
+        "|---|---:|---:|---:|---:|---|",
+        *(f"| {' | '.join(row)} |" for row in rows(results)),
+    ]
+    if "refresh" in results["measurements"]:
+        refresh = results["measurements"]["refresh"]
+        parts = ", ".join(f"{name.removesuffix('_s')} {_seconds(value)}" for name, value in refresh["phases"].items())
+        lines += ["", f"Whole refresh by step kind: {parts}; CPU {_seconds(refresh['cpu_s'])} in all "
+                      f"(Dagster and its dbt processes)."]
+    if "latency" in results["measurements"]:
+        latency = results["measurements"]["latency"]
+        lines += [
+            "",
+            f"File-to-published latency of a new month ({latency['month']}, {latency['files_dropped']} files):",
+            "",
+            "| part | time |",
+            "|---|---:|",
+            *(f"| {part} | {value} |" for part, value in latency_rows(results)),
+        ]
+    missing = [name for name in (*ROW_MAKERS, "latency") if name not in results["measurements"]]
+    if missing:
+        lines += ["", f"Not finished in this run: {', '.join(missing)}."]
+    lines += ["", "DuckDB settings: " + results["settings_note"]]
+    return "\n".join(lines) + "\n"
+
+
+def text_table(results: dict) -> str:
+    table = [("measurement", "project", "baseline", "ratio", "target", "verdict"), *rows(results)]
+    widths = [max(len(row[i]) for row in table) for i in range(6)]
+    out = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in table]
+    out.append("")
+    if "latency" in results["measurements"]:
+        out += [f"latency: {part}: {value}".replace("**", "") for part, value in latency_rows(results)]
+    return "\n".join(out)
+
+
+def update_docs(docs: Path, block: str) -> None:
+    """Replace the generated block of the document, keeping the hand-written text around it."""
+    text = docs.read_text()
+    pattern = re.compile(re.escape(DOCS_BEGIN) + ".*?" + re.escape(DOCS_END), re.S)
+    docs.write_text(pattern.sub(lambda _: f"{DOCS_BEGIN}\n{block}{DOCS_END}", text))

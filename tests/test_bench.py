@@ -1,0 +1,78 @@
+"""The benchmark harness end to end on a tiny data set (`python -m orchestration.bench --quick`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from orchestration import settings
+
+# The harness runs a whole refresh, several dbt builds and the latency run: minutes, not seconds.
+pytestmark = [pytest.mark.slow, pytest.mark.soak]
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("bench")
+    env = {**os.environ, "PYTHONPATH": str(settings.REPO_ROOT), "DBT_PROFILES_DIR": str(settings.REPO_ROOT)}
+    subprocess.run([sys.executable, "-m", "orchestration.bench", "--quick", "--root", str(root)],
+                   check=True, env=env, cwd=settings.REPO_ROOT, timeout=1800)
+    assert (root / "results.md").read_text().count("| ") > 10
+    return json.loads((root / "results.json").read_text())
+
+
+def _positive(value) -> bool:
+    return isinstance(value, (int, float)) and value > 0
+
+
+def test_every_comparison_has_both_sides_measured(results):
+    m = results["measurements"]
+    for side in ("project", "baseline"):
+        assert _positive(m["ingest"][side]["seconds"]) and _positive(m["ingest"][side]["peak_rss_bytes"])
+        assert _positive(m["ingest"][side]["cpu_s"])
+        assert _positive(m["dbt_full_build"][side]["seconds"]) and _positive(m["dbt_full_build"][side]["cpu_s"])
+    for side in ("full", "incremental"):
+        assert _positive(m["incremental"][side]["seconds"]) and _positive(m["incremental"][side]["model_seconds"])
+    for key in ("definitions_import_s", "framework_import_s", "dbt_parse_full_s", "dbt_parse_partial_s"):
+        assert _positive(m["startup"][key])
+    assert _positive(m["refresh"]["seconds"]) and _positive(m["refresh"]["peak_tree_rss_bytes"])
+    for key in ("sensor_s", "ingest_s", "dbt_s", "publish_s", "total_s"):
+        assert _positive(m["latency"][key])
+
+
+def test_ratios_are_computed_from_the_measurements(results):
+    m = results["measurements"]
+    ingest, build, incr, start = m["ingest"], m["dbt_full_build"], m["incremental"], m["startup"]
+    assert ingest["ratio_time"] == pytest.approx(ingest["project"]["seconds"] / ingest["baseline"]["seconds"], rel=1e-2)
+    assert ingest["ratio_cpu"] == pytest.approx(ingest["project"]["cpu_s"] / ingest["baseline"]["cpu_s"], rel=1e-2)
+    assert ingest["ratio_memory"] == pytest.approx(
+        ingest["project"]["peak_rss_bytes"] / ingest["baseline"]["peak_rss_bytes"], rel=1e-6)
+    assert build["ratio_time"] == pytest.approx(build["project"]["seconds"] / build["baseline"]["seconds"], rel=1e-2)
+    assert incr["ratio_time"] == pytest.approx(incr["incremental"]["seconds"] / incr["full"]["seconds"], rel=1e-2)
+    assert start["ratio_parse"] == pytest.approx(start["dbt_parse_partial_s"] / start["dbt_parse_full_s"], rel=1e-6)
+    assert m["refresh"]["ratio_memory"] == pytest.approx(m["refresh"]["peak_tree_rss_bytes"] / (4 << 30), rel=1e-6)
+
+
+def test_both_ingest_sides_loaded_every_row_of_the_data_set(results):
+    ingest, dataset = results["measurements"]["ingest"], results["dataset"]
+    # --quick compares every detail file of the data set
+    assert ingest["rows"] == ingest["baseline"]["rows"] == dataset["detail_rows_total"]
+    assert ingest["files"] == dataset["detail_files"]
+
+
+def test_the_latency_run_published_the_new_month(results):
+    latency = results["measurements"]["latency"]
+    assert latency["month"] > results["dataset"]["through"]
+    assert latency["files_dropped"] >= 3  # a bulletin, two detail extracts, a train log
+    assert latency["runs_requested"] >= 1
+    parts = sum(latency[k] for k in ("sensor_s", "ingest_s", "checks_s", "dbt_s", "publish_s", "overhead_s"))
+    assert parts == pytest.approx(latency["total_s"], rel=0.05)
+
+
+def test_the_compiled_sql_baseline_built_every_model(results):
+    build = results["measurements"]["dbt_full_build"]
+    assert build["baseline"]["models"] >= 20
