@@ -25,7 +25,7 @@ trains as (
         on l.reference_month = t.reference_month
        and l.vintage = t.vintage
     where true
-    {{ period_window_filter('t.period_start', 't.period_end') }}
+    {{ period_window_filter('t.period_start', 't.period_end', 't.reference_month') }}
 )
 
 select

@@ -28,7 +28,7 @@ detail as (
        and l.flow = d.flow
        and l.vintage = d.vintage
     where true
-    {{ period_window_filter('d.period_start', 'd.period_end') }}
+    {{ period_window_filter('d.period_start', 'd.period_end', 'd.reference_month') }}
 )
 
 select
