@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -38,17 +39,26 @@ def landing_month_range() -> tuple[str, str] | None:
     return (min(months), max(months)) if months else None
 
 
-def fail_abandoned_refreshes(instance: dg.DagsterInstance) -> None:
-    """A refresh killed mid-run stays STARTED in the instance for ever: mark it failed, so
-    the UI and the run history tell what happened."""
-    runs = instance.get_runs(
-        filters=dg.RunsFilter(job_name="refresh_all", statuses=[dg.DagsterRunStatus.STARTED])
-    )
-    for run in runs:
-        pid = int(run.tags.get(REFRESH_PID_TAG, "0"))
+def fail_abandoned_runs(instance: dg.DagsterInstance) -> None:
+    """A run whose process was killed (a `refresh`, or a run worker killed with the daemon)
+    stays STARTED for ever and, as a warehouse writer, holds the queue's only writer place:
+    mark it failed. Run monitoring cannot tell: the default run launcher has no health check."""
+    for run in instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])):
+        pid = run_process_id(instance, run)
         if pid and not process_alive(pid):
-            instance.report_run_failed(run, message=f"the refresh process {pid} is gone (killed?)")
+            instance.report_run_failed(run, message=f"the process {pid} of this run is gone (killed?)")
             print(f"marked run {run.run_id} failed: its process {pid} is gone", file=sys.stderr)
+
+
+def run_process_id(instance: dg.DagsterInstance, run: dg.DagsterRun) -> int | None:
+    """The refresh process (our tag) or the run worker (the pid of its first engine event)."""
+    if REFRESH_PID_TAG in run.tags:
+        return int(run.tags[REFRESH_PID_TAG])
+    for entry in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+        pid = entry.dagster_event.engine_event_data.metadata.get("pid")
+        if pid is not None:
+            return int(pid.value)
+    return None
 
 
 def process_alive(pid: int) -> bool:
@@ -58,7 +68,10 @@ def process_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:  # a killed process nobody has reaped yet still answers, as a zombie (Linux)
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
 
 
 def refresh(first: str | None, last: str | None) -> int:
@@ -73,7 +86,7 @@ def refresh(first: str | None, last: str | None) -> int:
     first, last = first or found[0], last or found[1]
     print(f"refresh_all: months {first} .. {last}", file=sys.stderr)
     instance = dg.DagsterInstance.get()
-    fail_abandoned_refreshes(instance)
+    fail_abandoned_runs(instance)
     result = defs.resolve_job_def("refresh_all").execute_in_process(
         instance=instance,
         tags={
@@ -103,6 +116,8 @@ def ui(port: int) -> int:
     """
     dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
     command = [dagster, "dev", "-m", "orchestration.definitions", "--host", "127.0.0.1", "--port", str(port)]
+    with dg.DagsterInstance.get() as instance:
+        fail_abandoned_runs(instance)  # left by a `ui` that was killed: the new daemon retries them
     adopt_orphans()
     received: list[int] = []
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -32,7 +32,7 @@ from tests.reliability_helpers import (
     refresh,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.soak]  # not yet seen finishing: not in CI
 
 READERS = 3
 CORRECTED_TRAIN_MONTHS = ("2018-03", "2019-07", "2020-05", "2021-02", "2021-10")
