@@ -85,7 +85,7 @@ def evaluate(
     listing: Mapping[str, Stat],
     cursor: LandingCursor,
     sha256_of: Callable[[str], str],
-    recorded_shas: Callable[[], set[str] | None] = frozenset,
+    recorded_shas: Callable[[], set[str] | None] = lambda: set(),
 ) -> Evaluation:
     """One look at a feed folder: which files are ready and new, and the next cursor.
 

@@ -19,12 +19,7 @@ renamed as (
         cast(teu as integer)                                            as teu,
         cast(cargo_value_cny as decimal(20, 2))                         as cargo_value_cny,
         cast(cargo as varchar)                                          as cargo_description,
-        cast(vintage as date)                                           as vintage,
-        source_file,
-        source_sha256,
-        source_row,
-        load_id,
-        loaded_at
+        {{ lineage_columns() }}
     from source
 )
 

@@ -21,12 +21,7 @@ renamed as (
         cast(ytd_value_cny as decimal(20, 2))                           as ytd_value_cny,
         cast(ytd_quantity_yoy_pct as double)                            as published_ytd_quantity_yoy_pct,
         cast(ytd_value_yoy_pct as double)                               as published_ytd_value_yoy_pct,
-        cast(vintage as date)                                           as vintage,
-        source_file,
-        source_sha256,
-        source_row,
-        load_id,
-        loaded_at
+        {{ lineage_columns() }}
     from source
 )
 

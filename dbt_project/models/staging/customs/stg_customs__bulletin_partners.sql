@@ -16,12 +16,7 @@ renamed as (
         cast(month_value_cny as decimal(20, 2))                         as month_value_cny,
         cast(ytd_value_cny as decimal(20, 2))                           as ytd_value_cny,
         cast(ytd_yoy_pct as double)                                     as published_ytd_yoy_pct,
-        cast(vintage as date)                                           as vintage,
-        source_file,
-        source_sha256,
-        source_row,
-        load_id,
-        loaded_at
+        {{ lineage_columns() }}
     from source
 )
 

@@ -25,12 +25,7 @@ renamed as (
         cast(unit_2 as varchar)                                         as unit_2,
         cast(value_cny as decimal(20, 2))                               as value_cny,
         cast(value_usd as decimal(20, 2))                               as value_usd,
-        cast(vintage as date)                                           as vintage,
-        source_file,
-        source_sha256,
-        source_row,
-        load_id,
-        loaded_at
+        {{ lineage_columns() }}
     from source
 )
 

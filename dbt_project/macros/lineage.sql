@@ -1,0 +1,12 @@
+{#
+  The lineage columns every raw row carries (file, its hash, vintage, row, load), passed
+  through by each staging model so that any figure can be traced back to its file.
+#}
+{% macro lineage_columns() -%}
+        cast(vintage as date)                                           as vintage,
+        source_file,
+        source_sha256,
+        source_row,
+        load_id,
+        loaded_at
+{%- endmacro %}
