@@ -97,9 +97,9 @@ def ingest(root: Path, extra: tuple[Path, ...] = ()) -> Ingest:
     outcomes, touched = {}, []
     _touched = touched
     try:
-        for feed in settings.FEEDS:
-            for path in landing_files(root / "landing", feed):
-                outcomes[f"{feed}/{path.name}"] = loader.load(path)
+        for feed in settings.FEEDS:  # as the raw assets do: every file of a feed in one call
+            files = landing_files(root / "landing", feed)
+            outcomes.update((f"{feed}/{path.name}", outcome) for path, outcome in zip(files, loader.load_all(files)))
         for path in extra:
             outcomes[str(path)] = loader.load(path)
     finally:

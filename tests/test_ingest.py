@@ -25,6 +25,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.ingest import loader as loader_module
 from orchestration.ingest import raw_checks
 from orchestration.ingest.loader import FEED_TABLES, FileOutcome, RawLoader, landing_files
 from orchestration.sample_data import generate
@@ -76,7 +77,7 @@ def loader_for(con, landing: Path, quarantine: Path, today: date = TODAY) -> Raw
 def load_all(con, landing: Path, quarantine: Path, today: date = TODAY, feeds=FEEDS) -> dict[str, FileOutcome]:
     """Load every file of the feeds, as the Dagster assets do; outcomes by relative name."""
     loader = loader_for(con, landing, quarantine, today)
-    outcomes = [loader.load(path) for feed in feeds for path in landing_files(landing, feed)]
+    outcomes = [outcome for feed in feeds for outcome in loader.load_all(landing_files(landing, feed))]
     return {outcome.file_name: outcome for outcome in outcomes}
 
 
@@ -334,6 +335,38 @@ def test_same_bytes_under_a_new_name_are_a_duplicate_recorded_once(landing, quar
     assert raw_state(con) == after
 
 
+def test_same_bytes_twice_in_one_load_are_loaded_once(landing, quarantine, con):
+    # both names new to the warehouse and in the same batch of extracts
+    original = one_file(landing, "customs_detail", "cq_detail_2021-10_export_*.csv")
+    copy = with_vintage(original, "20211231")
+    copy.write_bytes(original.read_bytes())
+
+    outcomes = load_all(con, landing, quarantine, feeds=["customs_detail"])
+
+    assert (outcomes[relative(original)].status, outcomes[relative(copy)].status) == ("loaded", "duplicate")
+    assert relative(original) in outcomes[relative(copy)].reason
+    assert rows_of_file(con, relative(copy)) == 0
+    assert rows_with_sha(con, sha256(original.read_bytes())) == outcomes[relative(original)].rows_loaded > 0
+
+
+def test_batches_of_one_extract_load_what_one_batch_loads(landing, quarantine, tmp_path, monkeypatch):
+    # lineage is passed per file and indexed by each row's file position: however the
+    # extracts are batched, every row keeps its own file, line and vintage
+    def detail_rows(warehouse: Path) -> list[tuple]:
+        with duckdb.connect(str(warehouse)) as connection:
+            load_all(connection, landing, quarantine, feeds=["customs_detail"])
+            return connection.execute(
+                "SELECT * EXCLUDE (load_id, loaded_at) FROM raw.customs_detail ORDER BY source_file, source_row"
+            ).fetchall()
+
+    together = detail_rows(tmp_path / "together.duckdb")
+    monkeypatch.setattr(loader_module, "DETAIL_BATCH_BYTES", 1)
+    one_by_one = detail_rows(tmp_path / "one_by_one.duckdb")
+
+    assert len({row[-3] for row in together}) == len(landing_files(landing, "customs_detail")) > 1  # source_file
+    assert one_by_one == together
+
+
 # -- 4. corrected vintages and the exact slice replace -------------------------------------
 
 
@@ -443,9 +476,9 @@ KILLED_LOADER = textwrap.dedent(
     warehouse, landing, quarantine, file, today = sys.argv[1:]
 
     class AnnouncingLoader(RawLoader):
-        def _insert_staged(self, table, relation, lineage, name):
+        def _insert_staged(self, *args):
             print("inserting", flush=True)
-            return super()._insert_staged(table, relation, lineage, name)
+            return super()._insert_staged(*args)
 
     con = duckdb.connect(warehouse)
     con.execute("SET enable_progress_bar = false")

@@ -14,9 +14,12 @@ import pytest
 from orchestration.parsing.bulletin import parse_bulletin
 from orchestration.parsing.detail_extract import (
     DETAIL_HEADER,
-    stage_detail,
+    ContractBreach,
+    TranscodedExtract,
+    checked_rows_query,
+    diagnose_extracts,
+    expected_rows,
     transcode_to_utf8,
-    validate_staged_detail,
 )
 from orchestration.parsing.errors import ContractViolation, UnknownFileName
 from orchestration.parsing.landing_names import LandingName, check_release_dates, parse_landing_name
@@ -281,13 +284,33 @@ def test_bulletin_rounding_is_tolerated(tmp_path):
 # --- detail extract ---------------------------------------------------------------------
 
 
+def stage_one(con, utf8: Path, lines: int, reference_month: date, flow: str, relation: str) -> None:
+    """Read one transcoded extract as the loader does into TEMP table ``relation``; should
+    the checked read fail, raise the refusal the diagnosis names."""
+    extract = TranscodedExtract("the file", utf8, lines, reference_month, flow)
+    query, params = checked_rows_query([extract])
+    try:
+        con.execute(f'CREATE OR REPLACE TEMP TABLE "{relation}" AS {query}', params)
+        read = con.execute(f'SELECT count(*) FROM "{relation}"').fetchone()[0]
+        if read != expected_rows([extract]):
+            raise ContractBreach(f"{read} rows read")
+    except (duckdb.InvalidInputException, duckdb.ConversionException, ContractBreach):
+        refused = diagnose_extracts(con, [extract])
+        assert refused, "the checked read failed, the diagnosis found nothing"
+        raise refused["the file"] from None
+    assert not diagnose_extracts(con, [extract]), "the checked read passed a file the diagnosis refuses"
+
+
 def stage(tmp_path, rows, reference_month=NOV_2021, flow="exports", **write_options):
     """Transcode, stage and validate a crafted extract; returns (connection, line count)."""
     src = write_detail(tmp_path / "cq_detail.csv", rows, **write_options)
+    return stage_from_file(tmp_path, src, reference_month, flow)
+
+
+def stage_from_file(tmp_path, src: Path, reference_month=NOV_2021, flow="exports"):
     lines = transcode_to_utf8(src, tmp_path / "utf8.csv")
     con = duckdb.connect()
-    stage_detail(con, tmp_path / "utf8.csv", "staged detail")
-    validate_staged_detail(con, "staged detail", reference_month, flow)
+    stage_one(con, tmp_path / "utf8.csv", lines, reference_month, flow, "staged detail")
     return con, lines
 
 
@@ -296,7 +319,7 @@ def test_detail_gb18030_crlf_quoted(tmp_path):
     raw = (tmp_path / "cq_detail.csv").read_bytes()
     assert b"\r\n" in raw and "平板电脑".encode("gb18030") in raw
     assert lines == 5
-    staged = con.execute('SELECT * FROM "staged detail" ORDER BY source_row').fetchall()
+    staged = con.execute('SELECT * EXCLUDE (file_position) FROM "staged detail" ORDER BY source_row').fetchall()
     columns = [c[0] for c in con.description]
     assert set(columns) == raw_columns("customs_detail") - LINEAGE - {"reference_month", "months_in_period", "flow"} | {
         "source_row"
@@ -327,9 +350,39 @@ def test_detail_source_row_follows_the_file_on_many_threads(tmp_path):
     assert transcode_to_utf8(src, tmp_path / "u.csv") == count + 1
     con = duckdb.connect()
     con.execute("SET threads = 8")
-    stage_detail(con, tmp_path / "u.csv", "detail")
+    stage_one(con, tmp_path / "u.csv", count + 1, NOV_2021, "exports", "detail")
     check = "SELECT count(*), count(*) FILTER (WHERE source_row <> CAST(value_cny AS BIGINT) + 2) FROM detail"
     assert con.execute(check).fetchone() == (count, 0)
+
+
+def test_detail_source_rows_of_several_files_read_together(tmp_path):
+    # several extracts in one checked read, as the loader reads a batch: each row's line
+    # number is counted within its own file, whatever the threads do
+    template = ",".join(detail_rows(NOV_2021)[1][:13])
+    extracts = []
+    for index, count in enumerate((300_000, 7, 250_000)):
+        src = tmp_path / f"d{index}.csv"
+        body = "".join(f"{template},{n},{index}\r\n" for n in range(count))  # 人民币 = data row, 美元 = file
+        src.write_bytes((DETAIL_HEADER + "\r\n" + body).encode("gb18030"))
+        lines = transcode_to_utf8(src, tmp_path / f"u{index}.csv")
+        extracts.append(TranscodedExtract(f"file {index}", tmp_path / f"u{index}.csv", lines, NOV_2021, "exports"))
+    con = duckdb.connect()
+    con.execute("SET threads = 8")
+    query, params = checked_rows_query(extracts)
+    check = (
+        "SELECT count(*), count(*) FILTER (WHERE source_row <> CAST(value_cny AS BIGINT) + 2 "
+        f"OR file_position <> CAST(value_usd AS BIGINT) + 1) FROM ({query})"
+    )
+    assert con.execute(check, params).fetchone() == (550_007, 0)
+
+
+def test_detail_blank_line_is_refused(tmp_path):
+    # DuckDB's reader skips a blank line: the line numbers after it would be off by one
+    src = write_detail(tmp_path / "d.csv", detail_rows(NOV_2021))
+    lines = src.read_bytes().split(b"\r\n")
+    src.write_bytes(b"\r\n".join([*lines[:3], b"", *lines[3:]]))
+    message = refused("wrong_layout", stage_from_file, tmp_path, src)
+    assert "4 records on the 5 lines after the header" in message
 
 
 def test_detail_undecodable_bytes(tmp_path):
@@ -470,10 +523,9 @@ def parse_landing_file(path: Path, con: duckdb.DuckDBPyConnection, today: date):
         return parse_bulletin(path, name.reference_month)
     if name.feed == "customs_detail":
         utf8 = path.with_name(path.name + ".utf8")
-        transcode_to_utf8(path, utf8)
-        stage_detail(con, utf8, "detail")
+        lines = transcode_to_utf8(path, utf8)
+        stage_one(con, utf8, lines, name.reference_month, name.flow, "detail")
         utf8.unlink()
-        validate_staged_detail(con, "detail", name.reference_month, name.flow)
         return con.execute("SELECT count(*) FROM detail").fetchone()[0]
     return parse_train_log(path, name.reference_month)
 

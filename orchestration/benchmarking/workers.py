@@ -37,14 +37,15 @@ def _cpu_now() -> float:
 
 
 def ingest_loader(params: dict) -> dict:
-    """The project's ingest: RawLoader on the GB18030 detail files, on a DuckDBResource connection."""
+    """The project's ingest: RawLoader.load_all, as the raw asset calls it, on the GB18030 detail
+    files, on a DuckDBResource connection."""
     from dagster_duckdb import DuckDBResource
 
     from orchestration.ingest.loader import RawLoader
 
     with Timed() as timed, DuckDBResource(database=params["db"]).get_connection() as con:
         loader = RawLoader(con, Path(params["landing"]), Path(params["quarantine"]), date.today())
-        outcomes = [loader.load(Path(path)) for path in params["files"]]
+        outcomes = loader.load_all([Path(path) for path in params["files"]])
         settings = _settings(con)
     refused = [f"{o.file_name}: {o.reason}" for o in outcomes if o.status not in ("loaded", "superseded")]
     if refused:

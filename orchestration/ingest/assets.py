@@ -67,20 +67,20 @@ def _raw_asset(feed: str) -> dg.AssetsDefinition:
         description=f"Loads the {feed} files of the run's months into {', '.join(RAW_TABLES[feed])}.",
     )
     def load_feed(context: dg.AssetExecutionContext, warehouse: DuckDBResource, landing: LandingZone):
-        outcomes = []
+        files = []
+        for key in context.partition_keys:
+            found = landing_files(landing.root_path, feed, parse_month(key))
+            if not found:
+                context.log.info(f"{feed} {key}: no file in the landing zone")
+            files += found
         with warehouse.get_connection() as con:
             loader = RawLoader(con, landing.root_path, landing.quarantine_path, landing.today())
-            for key in context.partition_keys:
-                files = landing_files(landing.root_path, feed, parse_month(key))
-                if not files:
-                    context.log.info(f"{feed} {key}: no file in the landing zone")
-                for path in files:
-                    outcome = loader.load(path)
-                    outcomes.append(outcome)
-                    if outcome.status == "refused":
-                        context.log.error(f"REFUSED {outcome.file_name}: {outcome.reason} -> {outcome.quarantine_path}")
-                    else:
-                        context.log.info(f"{outcome.status} {outcome.file_name} ({outcome.rows_loaded} rows)")
+            outcomes = loader.load_all(files)
+        for outcome in outcomes:
+            if outcome.status == "refused":
+                context.log.error(f"REFUSED {outcome.file_name}: {outcome.reason} -> {outcome.quarantine_path}")
+            else:
+                context.log.info(f"{outcome.status} {outcome.file_name} ({outcome.rows_loaded} rows)")
         counts = Counter(o.status for o in outcomes)
         refused = [f"{o.file_name}: {o.reason}" for o in outcomes if o.status == "refused"]
         metadata = {

@@ -1,9 +1,10 @@
 """Loading landing files into the raw layer: idempotent, atomic, audited.
 
-Every file the loader decides on gets a row in ``raw.load_audit``. A file is loaded in
-one transaction that replaces exactly its (period, flow, vintage) slice of its raw
-table(s); a crash before COMMIT leaves the previous state intact (DuckDB's WAL). A file
-that breaks the landing contract is refused whole and moved to the quarantine folder.
+Every file the loader decides on gets a row in ``raw.load_audit``. A file is loaded in a
+transaction that replaces exactly its (period, flow, vintage) slice of its raw table(s)
+(detail extracts a batch at a time, several slices in one transaction); a crash before
+COMMIT leaves the previous state intact (DuckDB's WAL). A file that breaks the landing
+contract is refused whole, before the transaction opens, and moved to the quarantine folder.
 Identical bytes already loaded are recorded once as a duplicate and not loaded again.
 """
 
@@ -13,6 +14,7 @@ import hashlib
 import shutil
 import tempfile
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -21,7 +23,15 @@ import duckdb
 import pandas as pd
 
 from orchestration.parsing.bulletin import parse_bulletin
-from orchestration.parsing.detail_extract import stage_detail, transcode_to_utf8, validate_staged_detail
+from orchestration.parsing.detail_extract import (
+    DETAIL_COLUMNS,
+    ContractBreach,
+    TranscodedExtract,
+    checked_rows_query,
+    diagnose_extracts,
+    expected_rows,
+    transcode_to_utf8,
+)
 from orchestration.parsing.errors import ContractViolation
 from orchestration.parsing.landing_names import LandingName, check_release_dates, parse_landing_name
 from orchestration.parsing.train_log import parse_train_log
@@ -36,6 +46,16 @@ FEED_TABLES = {
     "corridor_trains": ("corridor_trains",),
 }
 LINEAGE_COLUMNS = ("vintage", "source_file", "source_sha256", "source_row", "load_id", "loaded_at")
+# The same for every row of a file: passed once per file, as list parameters of the INSERT
+# indexed by the row's file_position, with the columns its name gives where rows lack them.
+FILE_LINEAGE_COLUMNS = ("vintage", "source_file", "source_sha256", "load_id", "loaded_at")
+LINEAGE_TYPES = {
+    "reference_month": "DATE", "months_in_period": "INTEGER", "flow": "VARCHAR", "vintage": "DATE",
+    "source_file": "VARCHAR", "source_sha256": "VARCHAR", "load_id": "VARCHAR", "loaded_at": "TIMESTAMPTZ",
+}
+# Detail extracts staged and loaded together: about 1.2 million rows, a dozen row groups,
+# in DuckDB's memory while they are checked.
+DETAIL_BATCH_BYTES = 128 << 20
 HASH_CHUNK_BYTES = 1 << 20
 
 
@@ -82,6 +102,18 @@ def landing_files(landing_root: Path, feed: str, reference_month: date | None = 
     return [path for _, _, path in sorted(found)]
 
 
+@dataclass(frozen=True)
+class _Candidate:
+    """A file that passed the screen, the audit lookup and the name checks: its content decides."""
+
+    path: Path
+    relative: str  # feed/name, as the audit and the lineage columns know it
+    name: LandingName
+    sha: str
+    size: int
+    started: datetime
+
+
 class RawLoader:
     """Loads landing files of one landing zone into one warehouse connection."""
 
@@ -94,6 +126,38 @@ class RawLoader:
         ensure_raw_schema(con)
 
     def load(self, path: Path) -> FileOutcome:
+        return self.load_all([path])[0]
+
+    def load_all(self, paths: list[Path]) -> list[FileOutcome]:
+        """Decide on every file, in the order given (oldest vintage first).
+
+        The small files of the bulletin and the train log are loaded one by one. Detail
+        extracts are loaded a batch of about DETAIL_BATCH_BYTES at a time: one parallel,
+        checked DuckDB read per batch, in one transaction, while the next batch is transcoded.
+        """
+        outcomes: dict[int, FileOutcome] = {}
+        extracts: list[tuple[int, _Candidate]] = []
+        twins: list[int] = []  # the same bytes as a file of this call: decided once that one is
+        candidates_seen: set[str] = set()
+        for index, path in enumerate(paths):
+            decided = self._triage(Path(path))
+            if isinstance(decided, FileOutcome):
+                outcomes[index] = decided
+            elif decided.sha in candidates_seen:
+                twins.append(index)
+            elif decided.name.feed == "customs_detail":
+                extracts.append((index, decided))
+                candidates_seen.add(decided.sha)
+            else:
+                outcomes[index] = self._load_parsed(decided)
+                candidates_seen.add(decided.sha)
+        outcomes.update(self._load_extracts(extracts))
+        for index in twins:  # now a duplicate of its twin, or refused as it was
+            outcomes[index] = self.load(Path(paths[index]))
+        return [outcomes[index] for index in range(len(paths))]
+
+    def _triage(self, path: Path) -> FileOutcome | _Candidate:
+        """An outcome for a file decided without reading its content, or the candidate to load."""
         from orchestration.ingest.landing_guard import screen  # imports this module: import here
 
         if (screened := screen(self, path)) is not None:
@@ -113,13 +177,12 @@ class RawLoader:
         accepted = [name for name, status in earlier if status in ("loaded", "superseded")]
         if accepted:
             return self._record_duplicate(relative, feed, sha, size, started, accepted[0])
-
         try:
             name = parse_landing_name(feed, path.name)
             check_release_dates(name, self.today)
-            return self._load_valid(path, relative, name, sha, size, started)
         except ContractViolation as violation:
             return self._refuse(path, relative, feed, sha, size, started, violation)
+        return _Candidate(path, relative, name, sha, size, started)
 
     # -- outcomes -------------------------------------------------------------------------
 
@@ -138,78 +201,167 @@ class RawLoader:
         shutil.move(path, target)
         return FileOutcome(relative, feed, "refused", reason, 0, load_id, str(target))
 
-    def _load_valid(self, path, relative, name: LandingName, sha, size, started) -> FileOutcome:
-        load_id = _new_load_id()
-        lineage = {
-            "vintage": name.vintage,
-            "source_file": relative,
-            "source_sha256": sha,
-            "load_id": load_id,
-            "loaded_at": datetime.now(timezone.utc),
-        }
-        with tempfile.TemporaryDirectory(prefix="cq-load-") as scratch:
-            try:
-                if name.feed == "customs_detail":
-                    staged = self._stage_detail(path, name, Path(scratch))
-                else:
-                    staged = self._stage_parsed(path, name)
-                status, reason = self._supersession(name)
-                self.con.execute("BEGIN TRANSACTION")
+    def _refuse_candidate(self, candidate: _Candidate, violation: ContractViolation) -> FileOutcome:
+        c = candidate
+        return self._refuse(c.path, c.relative, c.name.feed, c.sha, c.size, c.started, violation)
+
+    # -- staging: parse and check everything before the transaction opens -----------------
+
+    def _load_parsed(self, candidate: _Candidate) -> FileOutcome:
+        """A bulletin or a train log: parsed in Python (small files), staged, then loaded."""
+        name = candidate.name
+        try:
+            if name.feed == "customs_bulletin":
+                parsed = parse_bulletin(candidate.path, name.reference_month)
+                frames = {
+                    "bulletin_totals": parsed.totals,
+                    "bulletin_partners": parsed.partners,
+                    "bulletin_commodities": parsed.commodities,
+                    "bulletin_trade_modes": parsed.trade_modes,
+                }
+            else:
+                frames = {"corridor_trains": parse_train_log(candidate.path, name.reference_month)}
+        except ContractViolation as violation:
+            return self._refuse_candidate(candidate, violation)
+        staged, frames_columns = {}, {table: self._payload_columns(table) for table in frames}
+        try:
+            for table, rows in frames.items():
+                relation = _staged_relation(table)
+                frame = pd.DataFrame(rows, columns=frames_columns[table])
+                frame["file_position"] = 1  # the only file of its load
+                self.con.register("staged_frame", frame)
                 try:
-                    rows = 0
-                    for table, relation in staged.items():
-                        self._delete_slice(table, name)
-                        rows += self._insert_staged(table, relation, lineage, name)
-                    self._mark_older_vintages_superseded(name, relative)
-                    self._insert_audit(
-                        load_id, name.feed, relative, sha, size, name, status, reason, rows, started, None
-                    )
-                    self.con.execute("COMMIT")
-                except BaseException:
-                    self.con.execute("ROLLBACK")
-                    raise
-            finally:
-                # also after a refusal: a staged extract can hold millions of rows in memory
-                for table in FEED_TABLES[name.feed]:
-                    self.con.execute(f"DROP TABLE IF EXISTS {_staged_relation(table)}")
-        return FileOutcome(relative, name.feed, status, reason, rows, load_id)
+                    self.con.execute(f"CREATE OR REPLACE TEMP TABLE {relation} AS SELECT * FROM staged_frame")
+                finally:
+                    self.con.unregister("staged_frame")
+                staged[table] = relation
 
-    # -- staging: parse and validate everything before the transaction opens ---------------
+            def insert_rows(lineage: dict) -> list[int]:
+                return [
+                    sum(self._insert_staged(table, relation, set(frames_columns[table]), lineage)
+                        for table, relation in staged.items())
+                ]
 
-    def _stage_parsed(self, path: Path, name: LandingName) -> dict[str, str]:
-        if name.feed == "customs_bulletin":
-            parsed = parse_bulletin(path, name.reference_month)
-            frames = {
-                "bulletin_totals": parsed.totals,
-                "bulletin_partners": parsed.partners,
-                "bulletin_commodities": parsed.commodities,
-                "bulletin_trade_modes": parsed.trade_modes,
-            }
-        else:
-            frames = {"corridor_trains": parse_train_log(path, name.reference_month)}
-        staged = {}
-        for table, rows in frames.items():
-            relation = _staged_relation(table)
-            frame = pd.DataFrame(rows, columns=self._payload_columns(table))
-            self.con.register("staged_frame", frame)
+            return self._commit([candidate], list(staged), insert_rows)[0]
+        finally:
+            for relation in staged.values():
+                self.con.execute(f"DROP TABLE IF EXISTS {relation}")
+
+    def _load_extracts(self, extracts: list[tuple[int, _Candidate]]) -> dict[int, FileOutcome]:
+        """Transcode batch k+1 on a thread while DuckDB loads batch k: decoding holds the GIL,
+        DuckDB releases it, so the two overlap; at most two batches of UTF-8 copies exist."""
+        outcomes: dict[int, FileOutcome] = {}
+        batches = _batches(extracts, DETAIL_BATCH_BYTES)
+        with tempfile.TemporaryDirectory(prefix="cq-load-") as scratch:
+            transcoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="transcode")
+
+            def transcode(batch: list[tuple[int, _Candidate]]) -> list[Future]:
+                return [
+                    transcoder.submit(_transcoded, candidate, Path(scratch) / f"{index}.csv")
+                    for index, candidate in batch
+                ]
+
             try:
-                self.con.execute(
-                    f"CREATE OR REPLACE TEMP TABLE {relation} AS SELECT * FROM staged_frame"
-                )
+                upcoming = transcode(batches[0]) if batches else []
+                for number, batch in enumerate(batches):
+                    transcoded = [future.result() for future in upcoming]
+                    upcoming = transcode(batches[number + 1]) if number + 1 < len(batches) else []
+                    outcomes.update(self._load_detail_batch(batch, transcoded))
+                    for index, _ in batch:
+                        (Path(scratch) / f"{index}.csv").unlink(missing_ok=True)
             finally:
-                self.con.unregister("staged_frame")
-            staged[table] = relation
-        return staged
+                transcoder.shutdown(cancel_futures=True)
+        return outcomes
 
-    def _stage_detail(self, path: Path, name: LandingName, scratch: Path) -> dict[str, str]:
-        utf8_copy = scratch / "detail.utf8.csv"
-        transcode_to_utf8(path, utf8_copy)
-        relation = _staged_relation("customs_detail")
-        stage_detail(self.con, utf8_copy, relation)
-        validate_staged_detail(self.con, relation, name.reference_month, name.flow)
-        return {"customs_detail": relation}
+    def _load_detail_batch(
+        self, batch: list[tuple[int, _Candidate]], transcoded: list[TranscodedExtract | ContractViolation]
+    ) -> dict[int, FileOutcome]:
+        """Load a batch of transcoded extracts with one checked read in one transaction. Should
+        the read fail, find out which extracts break the contract, refuse those whole and
+        load the others."""
+        outcomes: dict[int, FileOutcome] = {}
+        pending: list[tuple[int, _Candidate, TranscodedExtract]] = []
+        for (index, candidate), result in zip(batch, transcoded):
+            if isinstance(result, ContractViolation):
+                outcomes[index] = self._refuse_candidate(candidate, result)
+            else:
+                pending.append((index, candidate, result))
+        while pending:
+            extracts = [extract for _, _, extract in pending]
+            try:
+                loaded = self._commit(
+                    [candidate for _, candidate, _ in pending],
+                    ["customs_detail"],
+                    lambda lineage: self._insert_extracts(extracts, lineage),
+                )
+            except (duckdb.InvalidInputException, duckdb.ConversionException, ContractBreach):
+                refused = diagnose_extracts(self.con, extracts)
+                if not refused:
+                    raise  # the read failed for a reason no contract check names
+                for index, candidate, extract in pending:
+                    if extract.key in refused:
+                        outcomes[index] = self._refuse_candidate(candidate, refused[extract.key])
+                pending = [item for item in pending if item[2].key not in refused]
+                continue
+            outcomes.update(zip((index for index, _, _ in pending), loaded))
+            pending = []
+        return outcomes
 
     # -- writing ----------------------------------------------------------------------------
+
+    def _commit(self, candidates: list[_Candidate], tables: list[str], insert_rows) -> list[FileOutcome]:
+        """One transaction: replace each file's (period, flow, vintage) slice of ``tables``
+        with its rows, mark what it supersedes, and audit it; a crash before COMMIT leaves
+        the previous state intact. ``insert_rows(lineage)`` inserts the files' rows and
+        returns their counts, file by file."""
+        loads = [_new_load_id() for _ in candidates]
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            for candidate in candidates:
+                for table in tables:
+                    self._delete_slice(table, candidate.name)
+            rows = insert_rows(_lineage_parameters(candidates, loads))
+            outcomes = []
+            for candidate, load_id, count in zip(candidates, loads, rows):  # in vintage order
+                name, relative = candidate.name, candidate.relative
+                status, reason = self._supersession(name)
+                self._mark_older_vintages_superseded(name, relative)
+                self._insert_audit(
+                    load_id, name.feed, relative, candidate.sha, candidate.size, name, status, reason, count,
+                    candidate.started, None,
+                )
+                outcomes.append(FileOutcome(relative, name.feed, status, reason, count, load_id))
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return outcomes
+
+    def _insert_extracts(self, extracts: list[TranscodedExtract], lineage: dict) -> list[int]:
+        """The checked read of every extract into raw.customs_detail: one parallel statement."""
+        query, params = checked_rows_query(extracts)
+        inserted = self._insert_staged("customs_detail", f"({query})", set(DETAIL_COLUMNS) | {"source_row"},
+                                       {**lineage, **params})
+        if inserted != expected_rows(extracts):
+            raise ContractBreach(f"{inserted} rows read from {expected_rows(extracts)} lines")
+        return [extract.lines - 1 for extract in extracts]
+
+    def _insert_staged(self, table: str, rows: str, available: set[str], parameters: dict) -> int:
+        """Insert ``rows`` (a relation with the columns ``available`` and ``file_position``) into
+        raw ``table``; the columns it lacks come from its file's lineage parameters. Returns
+        the number of rows inserted."""
+        select = []
+        for column in self._table_columns(table):
+            if column in available and column not in FILE_LINEAGE_COLUMNS:
+                select.append(f"s.{column}")
+            else:
+                select.append(f"CAST(${_lineage_parameter(column)} AS {LINEAGE_TYPES[column]}[])[s.file_position]")
+        statement = (
+            f"INSERT INTO raw.{table} ({', '.join(self._table_columns(table))}) "
+            f"SELECT {', '.join(select)} FROM {rows} AS s"
+        )
+        used = {key: value for key, value in parameters.items() if f"${key}" in statement}
+        return self.con.execute(statement, used).fetchone()[0]
 
     def _payload_columns(self, table: str) -> list[str]:
         return [c for c in self._table_columns(table) if c not in LINEAGE_COLUMNS or c == "source_row"]
@@ -233,28 +385,6 @@ class RawLoader:
     def _delete_slice(self, table: str, name: LandingName) -> None:
         predicate, params = self._slice_predicate(table, name)
         self.con.execute(f"DELETE FROM raw.{table} WHERE {predicate}", params)
-
-    def _insert_staged(self, table: str, relation: str, lineage: dict, name: LandingName) -> int:
-        """Insert a staged relation; columns it lacks come from the file's name and lineage."""
-        staged_columns = {row[0] for row in self.con.execute(f"DESCRIBE {relation}").fetchall()}
-        from_name = {
-            "reference_month": name.reference_month,
-            "months_in_period": months_in_customs_period(name.reference_month),
-            "flow": name.flow,
-        }
-        columns = self._table_columns(table)
-        select, params = [], []
-        for column in columns:
-            if column in staged_columns and column not in lineage:
-                select.append(column)
-            else:
-                value = lineage[column] if column in lineage else from_name[column]
-                select.append(f"CAST(? AS {_COLUMN_TYPES.get(column, 'VARCHAR')}) AS {column}")
-                params.append(value)
-        self.con.execute(
-            f"INSERT INTO raw.{table} ({', '.join(columns)}) SELECT {', '.join(select)} FROM {relation}", params
-        )
-        return self.con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0]
 
     def _supersession(self, name: LandingName) -> tuple[str, str | None]:
         """A file older than a vintage already loaded is kept on record as superseded."""
@@ -289,7 +419,46 @@ class RawLoader:
         )
 
 
-_COLUMN_TYPES = {"vintage": "DATE", "loaded_at": "TIMESTAMPTZ", "reference_month": "DATE", "months_in_period": "INTEGER"}
+def _transcoded(candidate: _Candidate, target: Path) -> TranscodedExtract | ContractViolation:
+    """The extract in UTF-8 at ``target``, or why it cannot be read."""
+    try:
+        lines = transcode_to_utf8(candidate.path, target)
+    except ContractViolation as violation:
+        return violation
+    name = candidate.name
+    return TranscodedExtract(candidate.relative, target, lines, name.reference_month, name.flow)
+
+
+def _batches(extracts: list[tuple[int, _Candidate]], batch_bytes: int) -> list[list[tuple[int, _Candidate]]]:
+    """Consecutive runs of extracts of about ``batch_bytes`` each, in the order given."""
+    batches, size = [], batch_bytes
+    for item in extracts:
+        if size >= batch_bytes:
+            batches.append([])
+            size = 0
+        batches[-1].append(item)
+        size += item[1].size
+    return batches
+
+
+def _lineage_parameter(column: str) -> str:
+    return f"lineage_{column}"
+
+
+def _lineage_parameters(candidates: list[_Candidate], loads: list[str]) -> dict[str, list]:
+    """Each lineage column as a list, one value per file in load order."""
+    loaded_at = datetime.now(timezone.utc)
+    values = {
+        "reference_month": [c.name.reference_month for c in candidates],
+        "months_in_period": [months_in_customs_period(c.name.reference_month) for c in candidates],
+        "flow": [c.name.flow for c in candidates],
+        "vintage": [c.name.vintage for c in candidates],
+        "source_file": [c.relative for c in candidates],
+        "source_sha256": [c.sha for c in candidates],
+        "load_id": loads,
+        "loaded_at": [loaded_at for _ in candidates],
+    }
+    return {_lineage_parameter(column): listed for column, listed in values.items()}
 
 
 def _staged_relation(table: str) -> str:

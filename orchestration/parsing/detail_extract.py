@@ -2,13 +2,16 @@
 
 The extract runs to tens of millions of rows, so nothing here touches rows in Python:
 the file is transcoded to UTF-8 in fixed-size chunks (checking the encoding strictly on
-the way), DuckDB reads it with a fixed schema, and the contract is checked with
-set-based SQL on the staged table.
+the way), then DuckDB reads many extracts in one parallel statement that checks every row
+against the contract as it goes (``checked_rows_query``), so a good batch costs about what
+a bare ``read_csv`` does. Only when that read fails does ``diagnose_extracts`` stage the
+text and say, per file, which check failed first, on which line, with which value.
 """
 
 from __future__ import annotations
 
 import codecs
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -102,70 +105,118 @@ def _check_header(line: bytes) -> None:
     raise ContractViolation("wrong_layout", f"line 1: expected the header {DETAIL_HEADER!r}, found {shown!r}")
 
 
-def _quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+@dataclass(frozen=True)
+class TranscodedExtract:
+    """A transcoded extract and what its name says it holds."""
+
+    key: str  # how the file is known in messages (its landing-relative name)
+    utf8_path: Path  # written by transcode_to_utf8
+    lines: int  # as counted by transcode_to_utf8, header included
+    reference_month: date
+    flow: str
 
 
-def stage_detail(con: duckdb.DuckDBPyConnection, utf8_path: Path, table: str) -> None:
-    """Create TEMP table ``table`` from a transcoded extract: raw.customs_detail's file
-    columns plus ``source_row`` (line number; the header is line 1).
+class ContractBreach(Exception):
+    """A checked read failed: some extract breaks the contract; diagnose_extracts says which and why."""
 
-    ``parallel=false`` makes DuckDB read the file in order on one thread, so
-    ``row_number() OVER ()`` follows the file's records (read_csv offers no row number of
-    its own). A record is one line: fields of the extract never contain line breaks.
-    Every field is read as text first: DuckDB's number parser accepts "1_000", so the
-    numeric columns are checked for plain ASCII numbers before they are cast.
+
+READER_OPTIONS = (
+    "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+    "encoding = 'utf-8', strict_mode = true, null_padding = false"
+)
+_TEXT_COLUMNS = ", ".join(f"'{name}': 'VARCHAR'" for name in DETAIL_COLUMNS)
+# The position (1-based) of a row's file in the list read: indexes the per-file parameters.
+_FILE_POSITION = "CAST(file_index AS BIGINT) + 1"
+
+
+def checked_rows_query(extracts: list[TranscodedExtract]) -> tuple[str, dict]:
+    """A SELECT of every extract's rows in one parallel read, and its parameters.
+
+    Columns: raw.customs_detail's file columns, typed; ``source_row``, the line number (the
+    header is line 1); ``file_position``, the 1-based position of the row's extract in
+    ``extracts``. Every field is read as text and checked before it is cast: DuckDB's number
+    parser accepts "1_000", the contract only plain ASCII numbers. The query fails on the
+    first row that breaks the contract (DuckDB's InvalidInputException: "contract breach"),
+    on a CSV error, or on a value too large for its type; the caller then rolls back and
+    asks diagnose_extracts which extract broke what.
+
+    Line numbers: DuckDB keeps a read's order (files in list order, records in file order)
+    and ``row_number() OVER ()`` numbers that order (DuckDB's documented order preservation);
+    a file's first row follows the records of the files before it, counted by transcode_to_utf8.
+    A record is one line: fields of the extract never contain line breaks, and the caller
+    checks that the rows read equal the lines counted.
     """
-    text_table = _quote_identifier(f"{table}_text")
-    columns = ", ".join(f"'{name}': 'VARCHAR'" for name in DETAIL_COLUMNS)
-    select_list = ", ".join(DETAIL_COLUMNS)
-    sql = f"""
-        CREATE OR REPLACE TEMP TABLE {text_table} AS
-        SELECT {select_list}, CAST(row_number() OVER () + 1 AS INTEGER) AS source_row
-        FROM read_csv(
-            $path,
-            columns = {{{columns}}},
-            header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
-            encoding = 'utf-8', strict_mode = true, null_padding = false, parallel = false
-        )
-    """
-    try:
-        con.execute(sql, {"path": str(utf8_path)})
-        _check_numeric_text(con, text_table)
-        typed = ", ".join(
-            name if kind == "VARCHAR" else f"CAST({name} AS {kind}) AS {name}" for name, kind in DETAIL_COLUMNS.items()
-        )
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_quote_identifier(table)} AS SELECT {typed}, source_row FROM {text_table}"
-        )
-    except duckdb.ConversionException as exc:  # e.g. a number too large for its column
-        raise ContractViolation("bad_value", f"a value does not convert: {_csv_error(exc)}") from None
-    except duckdb.InvalidInputException as exc:  # e.g. a line with the wrong number of fields
-        raise ContractViolation("wrong_layout", f"the CSV does not parse: {_csv_error(exc)}") from None
-    finally:
-        con.execute(f"DROP TABLE IF EXISTS {text_table}")
-
-
-def _check_numeric_text(con: duckdb.DuckDBPyConnection, text_table: str) -> None:
-    """Refuse, naming the line, column and value, a numeric field that is not a plain ASCII
-    number: thousands separators and full-width digits are refused, never guessed."""
-    numeric = [name for name, kind in DETAIL_COLUMNS.items() if kind != "VARCHAR"]
-    aggregates = ", ".join(
-        f"min(source_row) FILTER (WHERE {name} IS NOT NULL AND NOT regexp_full_match({name}, $pattern)), "
-        f"arg_min({name}, source_row) FILTER (WHERE {name} IS NOT NULL AND NOT regexp_full_match({name}, $pattern))"
-        for name in numeric
+    offsets, records = [], 0
+    for extract in extracts:
+        offsets.append(records)
+        records += extract.lines - 1
+    breach = " OR ".join(f"({check.condition})" for check in _checks() if check.in_checked_read)
+    typed = ", ".join(
+        name if kind == "VARCHAR" else f"CAST({name} AS {kind}) AS {name}" for name, kind in DETAIL_COLUMNS.items()
     )
-    found = con.execute(f"SELECT {aggregates} FROM {text_table}", {"pattern": PLAIN_NUMBER}).fetchone()
-    header = dict(zip(DETAIL_COLUMNS, DETAIL_HEADER.split(",")))
-    for index, name in enumerate(numeric):
-        line, value = found[2 * index : 2 * index + 2]
-        if line is not None:
-            raise ContractViolation(
-                "bad_value",
-                f"a value does not convert: CSV Error on Line: {line}: column {name} ({header[name]}) {value!r} "
-                "is not a plain number (ASCII digits, optional sign and decimal point; "
-                "no thousands separators or full-width digits)",
-            )
+    sql = f"""
+        SELECT {typed},
+               CAST(row_number() OVER () - $offsets[{_FILE_POSITION}] + 1 AS INTEGER) AS source_row,
+               {_FILE_POSITION} AS file_position
+        FROM read_csv($paths, columns = {{{_TEXT_COLUMNS}}}, {READER_OPTIONS})
+        WHERE CASE WHEN {breach.format(period=f"$periods[{_FILE_POSITION}]")}
+                   THEN error('contract breach: ' || $keys[{_FILE_POSITION}]) ELSE true END
+    """
+    params = {
+        "paths": [str(e.utf8_path) for e in extracts],
+        "offsets": offsets,
+        "periods": [f"{e.reference_month:%Y%m}" for e in extracts],
+        "keys": [e.key for e in extracts],
+        "plain_number": PLAIN_NUMBER,
+    }
+    return sql, params
+
+
+def expected_rows(extracts: list[TranscodedExtract]) -> int:
+    return sum(extract.lines - 1 for extract in extracts)
+
+
+def diagnose_extracts(con: duckdb.DuckDBPyConnection, extracts: list[TranscodedExtract]) -> dict[str, ContractViolation]:
+    """The refusal of each extract that breaks the contract, by key, with the first line and
+    value of the first check it fails: every field staged as text, every check in one scan."""
+    text, files = "diagnosed_extract_text", "diagnosed_extract_files"
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {files} (file_position BIGINT, period VARCHAR)"
+        )
+        con.executemany(
+            f"INSERT INTO {files} VALUES (?, ?)",
+            [[position, f"{e.reference_month:%Y%m}"] for position, e in enumerate(extracts, start=1)],
+        )
+        refused = _read_text(con, text, extracts)
+        refused.update(_validate(con, text, files, extracts, refused))
+        return refused
+    finally:
+        for table in (text, files):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _read_text(con: duckdb.DuckDBPyConnection, text: str, extracts: list[TranscodedExtract]) -> dict[str, ContractViolation]:
+    """Every extract's fields as text with their file's position; should one not parse as
+    CSV, file by file, to refuse exactly the ones that do not."""
+    def read(paths: list[str], position: str) -> str:
+        return f"SELECT *, {position} AS file_position FROM read_csv({paths}, columns = {{{_TEXT_COLUMNS}}}, {READER_OPTIONS})"
+
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {text} AS {read('$paths', _FILE_POSITION)}",
+                    {"paths": [str(e.utf8_path) for e in extracts]})
+        return {}
+    except duckdb.InvalidInputException:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {text} AS {read('$paths', _FILE_POSITION)} LIMIT 0",
+                    {"paths": [str(extracts[0].utf8_path)]})
+    refused = {}
+    for position, extract in enumerate(extracts, start=1):
+        try:
+            con.execute(f"INSERT INTO {text} {read('$paths', '$position')}",
+                        {"paths": [str(extract.utf8_path)], "position": position})
+        except duckdb.InvalidInputException as exc:  # e.g. a line with the wrong number of fields
+            refused[extract.key] = ContractViolation("wrong_layout", f"the CSV does not parse: {_csv_error(exc)}")
+    return refused
 
 
 def _csv_error(exc: duckdb.Error) -> str:
@@ -177,44 +228,103 @@ def _csv_error(exc: duckdb.Error) -> str:
     return " | ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def _code_check(label: str, column: str, digits: int) -> tuple[str, str, str, str]:
-    condition = f"{column} IS NULL OR NOT regexp_full_match({column}, '[0-9]{{{digits}}}')"
-    return ("bad_value", f"{label} is not {digits} digits", condition, column)
+@dataclass(frozen=True)
+class _Check:
+    reason: str
+    column: str  # the field checked; the message quotes its text
+    problem: str  # what is wrong, for the message
+    condition: str  # SQL on a row's text fields, true when the row is bad; {period}: the file's period
+    field: str | None = None  # a field's text wrong in itself: the message names line and field
+    in_checked_read: bool = True  # False where the checked read's CAST fails by itself
+
+    def violation(self, extract: TranscodedExtract, count: int, example: str, line: int) -> ContractViolation:
+        if self.field:
+            where = f"CSV Error on Line: {line}: column {self.field} {example!r}"
+            return ContractViolation(self.reason, f"a value does not convert: {where} {self.problem}")
+        return ContractViolation(
+            self.reason,
+            f"{extract.flow} extract for {extract.reference_month:%Y-%m}: "
+            f"{self.problem.format(period=f'{extract.reference_month:%Y%m}')} on {count} row(s), "
+            f"e.g. line {line} ({example!r})",
+        )
 
 
-def _checks(period: str) -> list[tuple[str, str, str, str]]:
-    """(reason, what is wrong, SQL condition on a bad row, SQL of the value to show)."""
-    return [
-        ("wrong_period", f"数据年月 is not {period}", "data_month IS DISTINCT FROM $period", "data_month"),
-        ("bad_value", "人民币 is empty", "value_cny IS NULL", "value_cny"),
-        ("bad_value", "美元 is empty", "value_usd IS NULL", "value_usd"),
-        ("negative_value", "人民币 is negative", "value_cny < 0", "value_cny"),
-        ("negative_value", "美元 is negative", "value_usd < 0", "value_usd"),
-        ("negative_value", "第一数量 is negative", "quantity_1 < 0", "quantity_1"),
-        ("negative_value", "第二数量 is negative", "quantity_2 < 0", "quantity_2"),
-        _code_check("商品编码", "hs_code", 8),
-        _code_check("贸易伙伴编码", "partner_code", 3),
-        _code_check("贸易方式编码", "trade_mode_code", 2),
-        _code_check("注册地编码", "province_code", 2),
-    ]
-
-
-def validate_staged_detail(con: duckdb.DuckDBPyConnection, table: str, reference_month: date, flow: str) -> None:
-    """Refuse the staged extract at the first contract check any row fails, in one scan."""
-    checks = _checks(f"{reference_month:%Y%m}")
-    aggregates = ", ".join(
-        f"count(*) FILTER (WHERE {condition}), "
-        f"arg_min(CAST({shown} AS VARCHAR), source_row) FILTER (WHERE {condition}), "
-        f"min(source_row) FILTER (WHERE {condition})"
-        for _, _, condition, shown in checks
+def _checks() -> list[_Check]:
+    """The contract's checks on each row, in the order a refusal names the first one failing."""
+    header = dict(zip(DETAIL_COLUMNS, DETAIL_HEADER.split(",")))
+    numeric = {name: kind for name, kind in DETAIL_COLUMNS.items() if kind != "VARCHAR"}
+    plain = (
+        "is not a plain number (ASCII digits, optional sign and decimal point; "
+        "no thousands separators or full-width digits)"
     )
-    period = {"period": f"{reference_month:%Y%m}"}  # a parameter: nothing from the file name is pasted into SQL
-    result = con.execute(f"SELECT {aggregates} FROM {_quote_identifier(table)}", period).fetchone()
-    for index, (reason, problem, _, _) in enumerate(checks):
-        count, example, line = result[3 * index : 3 * index + 3]
-        if count:
-            raise ContractViolation(
-                reason,
-                f"{flow} extract for {reference_month:%Y-%m}: {problem} on {count} row(s), "
-                f"e.g. line {line} ({example!r})",
+    checks = [
+        _Check("bad_value", name, plain, f"{name} IS NOT NULL AND NOT regexp_full_match({name}, $plain_number)",
+               field=f"{name} ({header[name]})")
+        for name in numeric
+    ]
+    checks += [
+        _Check("bad_value", name, f"does not fit {kind}", f"{name} IS NOT NULL AND TRY_CAST({name} AS {kind}) IS NULL",
+               field=f"{name} ({header[name]})", in_checked_read=False)
+        for name, kind in numeric.items()
+    ]
+    checks += [
+        _Check("wrong_period", "data_month", "数据年月 is not {period}", "data_month IS DISTINCT FROM {period}"),
+        _Check("bad_value", "value_cny", "人民币 is empty", "value_cny IS NULL"),
+        _Check("bad_value", "value_usd", "美元 is empty", "value_usd IS NULL"),
+    ]
+    checks += [
+        _Check("negative_value", name, f"{header[name]} is negative", f"TRY_CAST({name} AS {kind}) < 0")
+        for name, kind in numeric.items()
+    ]
+    checks += [
+        _Check("bad_value", name, f"{header[name]} is not {digits} digits",
+               f"{name} IS NULL OR NOT regexp_full_match({name}, '[0-9]{{{{{digits}}}}}')")
+        for name, digits in (("hs_code", 8), ("partner_code", 3), ("trade_mode_code", 2), ("province_code", 2))
+    ]
+    return checks
+
+
+def _validate(
+    con: duckdb.DuckDBPyConnection,
+    text: str,
+    files: str,
+    extracts: list[TranscodedExtract],
+    unparsed: dict[str, ContractViolation],
+) -> dict[str, ContractViolation]:
+    """One scan of the staged text: per file, its record count, and per check the number of
+    bad rows with the first one's line and value."""
+    checks = _checks()
+    line = "row_number() OVER (PARTITION BY file_position ORDER BY rowid) + 1"
+    aggregates = ", ".join(
+        f"count(*) FILTER (WHERE {c.condition}), "
+        f"arg_min({c.column}, line) FILTER (WHERE {c.condition}), "
+        f"min(line) FILTER (WHERE {c.condition})"
+        for c in checks
+    ).format(period="f.period")
+    found = {
+        row[0]: row[1:]
+        for row in con.execute(
+            f"SELECT t.file_position, count(*), {aggregates} "
+            f"FROM (SELECT *, {line} AS line FROM {text}) AS t JOIN {files} AS f USING (file_position) "
+            "GROUP BY t.file_position",
+            {"plain_number": PLAIN_NUMBER},
+        ).fetchall()
+    }
+    refused = {}
+    for position, extract in enumerate(extracts, start=1):
+        if extract.key in unparsed:
+            continue
+        records, *results = found.get(position, (0,))
+        if records != extract.lines - 1:
+            refused[extract.key] = ContractViolation(
+                "wrong_layout",
+                f"{records} records on the {extract.lines - 1} lines after the header: "
+                "a blank line, or a field with a line break",
             )
+            continue
+        for index, check in enumerate(checks):
+            count, example, first_line = results[3 * index : 3 * index + 3]
+            if count:
+                refused[extract.key] = check.violation(extract, count, example, first_line)
+                break
+    return refused
