@@ -273,7 +273,9 @@ def _checks() -> list[_Check]:
         _Check("bad_value", "value_usd", "美元 is empty", "value_usd IS NULL"),
     ]
     checks += [
-        _Check("negative_value", name, f"{header[name]} is negative", f"TRY_CAST({name} AS {kind}) < 0")
+        # starts_with first: the cast is then tried on the few rows that could be negative
+        _Check("negative_value", name, f"{header[name]} is negative",
+               f"starts_with({name}, '-') AND TRY_CAST({name} AS {kind}) < 0")
         for name, kind in numeric.items()
     ]
     checks += [
