@@ -206,7 +206,7 @@ class RawLoader:
         c = candidate
         return self._refuse(c.path, c.relative, c.name.feed, c.sha, c.size, c.started, violation)
 
-    # -- staging: parse and check everything before the transaction opens -----------------
+    # -- loading: parsed feeds file by file, detail extracts a batch at a time -------------
 
     def _load_parsed(self, candidate: _Candidate) -> FileOutcome:
         """A bulletin or a train log: parsed in Python (small files), staged, then loaded."""
