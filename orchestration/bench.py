@@ -13,7 +13,8 @@ machine's load and noise fall on both sides of every ratio:
 - peak memory of a whole `refresh_all` over the full history.
 
 Everything is written under the bench folder (default data/bench/, ignored by git);
-results go to <folder>/results.json and .md, and docs/benchmarks.md (full runs).
+results go to <folder>/results.json and .md, and into docs/benchmarks.md and the README
+(full runs).
 See docs/benchmarks.md for the method and the latest results.
 """
 
@@ -289,7 +290,7 @@ def settings_note(measurements: dict) -> str:
 
 
 def run(root: Path, params: DatasetParams, ingest_rows: int, startup_repeats: int, mode: str,
-        docs: Path | None, only: list[str] | None = None) -> dict:
+        docs: list[Path], only: list[str] | None = None) -> dict:
     """Every measurement in turn (or those in ``only``, keeping the earlier run's others);
     the results are rewritten after each, so a run cut short still reports what finished."""
     started = time.perf_counter()
@@ -316,16 +317,16 @@ def run(root: Path, params: DatasetParams, ingest_rows: int, startup_repeats: in
         results["settings_note"] = settings_note(results["measurements"])
         write_results(root, results, docs)
     print(report.text_table(results))
-    log(f"results: {root / 'results.json'}, {root / 'results.md'}" + (f", {docs}" if docs else ""))
+    log(f"results: {', '.join(str(path) for path in [root / 'results.json', root / 'results.md', *docs])}")
     return results
 
 
-def write_results(root: Path, results: dict, docs: Path | None) -> None:
+def write_results(root: Path, results: dict, docs: list[Path]) -> None:
     (root / "results.json").write_text(json.dumps(results, indent=2, default=str))
     block = report.markdown(results)
     (root / "results.md").write_text(block)
-    if docs:
-        report.update_docs(docs, block)
+    for document in docs:
+        report.update_docs(document, block)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -339,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ingest-rows", type=int, help="at least this many detail rows in the ingest comparison (0: every file)")
     parser.add_argument("--only", help=f"comma-separated steps to rerun on the previous run's work folder "
                         f"(of {', '.join(STEPS)}; with refresh, a new work folder)")
-    parser.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md alone")
+    parser.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md and the README alone")
     args = parser.parse_args(argv)
     preset = QUICK if args.quick else FULL
     params = DatasetParams(
@@ -351,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     if only and set(only) - set(STEPS):
         parser.error(f"--only takes steps of {', '.join(STEPS)}")
     ingest_rows = args.ingest_rows if args.ingest_rows is not None else preset["ingest_rows"]
-    docs = None if args.quick or args.no_docs else settings.REPO_ROOT / "docs" / "benchmarks.md"
+    docs = [] if args.quick or args.no_docs else [settings.REPO_ROOT / "docs" / "benchmarks.md", settings.REPO_ROOT / "README.md"]
     run((args.root or preset["root"]).resolve(), params, ingest_rows, preset["startup_repeats"],
         "quick" if args.quick else "full", docs, only)
     return 0
