@@ -37,6 +37,7 @@ def test_every_comparison_has_both_sides_measured(results):
         assert _positive(m["dbt_full_build"][side]["seconds"]) and _positive(m["dbt_full_build"][side]["cpu_s"])
     for side in ("full", "incremental"):
         assert _positive(m["incremental"][side]["seconds"]) and _positive(m["incremental"][side]["model_seconds"])
+        assert 0 < m["incremental"][side]["fixed_s"] < m["incremental"][side]["seconds"]
     for key in ("definitions_import_s", "framework_import_s", "dbt_parse_full_s", "dbt_parse_partial_s"):
         assert _positive(m["startup"][key])
     assert _positive(m["refresh"]["seconds"]) and _positive(m["refresh"]["peak_tree_rss_bytes"])
@@ -69,6 +70,7 @@ def test_the_latency_run_published_the_new_month(results):
     assert latency["month"] > results["dataset"]["through"]
     assert latency["files_dropped"] >= 3  # a bulletin, two detail extracts, a train log
     assert latency["runs_requested"] >= 1
+    assert latency["dbt_steps"] == 1  # one dbt build per refresh
     parts = sum(latency[k] for k in ("sensor_s", "ingest_s", "checks_s", "dbt_s", "publish_s", "overhead_s"))
     assert parts == pytest.approx(latency["total_s"], rel=0.05)
 

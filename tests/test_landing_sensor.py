@@ -219,3 +219,52 @@ def test_busy_warehouse_means_look_again(landing, watch, tmp_path, monkeypatch):
         holder.kill()
         holder.wait()
     assert_run(watch.look(), "2021-11", "2021-11", expected_run_key(b"new"))
+
+
+def _waiting_refresh(instance, first: str, last: str, status=dg.DagsterRunStatus.QUEUED, **kwargs) -> str:
+    """A refresh_all run requested earlier (by another feed's sensor), in the run storage
+    as the queue holds it; a queued run must name the code location it will launch from."""
+    from dagster._core.remote_origin import RegisteredCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
+    from dagster._core.test_utils import create_run_for_test
+
+    origin = RemoteJobOrigin(
+        RemoteRepositoryOrigin(RegisteredCodeLocationOrigin("orchestration.definitions"), "__repository__"),
+        "refresh_all",
+    )
+    run = create_run_for_test(
+        instance, job_name="refresh_all", status=status, tags={RANGE_START: first, RANGE_END: last},
+        remote_job_origin=origin, **kwargs,
+    )
+    return run.run_id
+
+
+def test_a_month_already_queued_is_left_to_that_run(landing, watch):
+    """All feeds of a month land together: the first sensor's run is queued behind the
+    writer; this feed's new file of the same month joins it instead of a second run."""
+    queued = _waiting_refresh(watch.instance, "2021-11", "2021-11")
+    name = bulletin_name("2021-11", "20211220")
+    write(landing, name, b"november")
+    watch.look()
+    skipped = watch.look()
+    assert isinstance(skipped, dg.SkipReason) and name in skipped.skip_message
+    assert watch.launched() == {hashlib.sha256(b"november").hexdigest()}  # exactly once: never run again
+    assert watch.instance.get_run_by_id(queued).tags[f"landing/joined/{FEED}"] == name
+    assert isinstance(watch.look(), dg.SkipReason)
+
+
+def test_a_month_no_waiting_run_covers_gets_its_own_run(landing, watch):
+    _waiting_refresh(watch.instance, "2021-10", "2021-10")
+    _waiting_refresh(watch.instance, "2021-11", "2021-11", status=dg.DagsterRunStatus.STARTED)  # may have listed
+    write(landing, bulletin_name("2021-10", "20211120"), b"october")
+    write(landing, bulletin_name("2021-11", "20211220"), b"november")
+    watch.look()
+    # one of the two months is not covered by a run that has not started: both run here
+    assert_run(watch.look(), "2021-10", "2021-11", expected_run_key(b"november", b"october"))
+
+
+def test_a_waiting_run_without_this_feed_does_not_take_its_files(landing, watch):
+    only_trains = {dg.AssetKey(["raw", "corridor_trains"])}
+    _waiting_refresh(watch.instance, "2021-11", "2021-11", asset_selection=only_trains)
+    write(landing, bulletin_name("2021-11", "20211220"), b"november")
+    watch.look()
+    assert_run(watch.look(), "2021-11", "2021-11", expected_run_key(b"november"))

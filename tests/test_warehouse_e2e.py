@@ -189,6 +189,21 @@ def test_definitions_validate_and_no_orphan_dbt_source(chain):
     }
 
 
+def test_dbt_unit_tests_pass(chain):
+    """Refreshes leave dbt's unit tests out (they check the SQL on fixed rows, not the
+    data): they run here, against the chain's warehouse, which holds their parents."""
+    target = chain.root / "dbt_unit_tests"
+    done = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "dbt"), "test", "--select", "test_type:unit", "--target-path", str(target)],
+        cwd=REPO, env=chain.env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
+    manifest = json.loads((target / "manifest.json").read_text())
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert {r["unique_id"] for r in results} == set(manifest["unit_tests"])
+    assert len(results) >= 10 and all(r["status"] == "pass" for r in results)
+
+
 INCREMENTAL_MODELS = {
     "detail": "intermediate.int_customs_detail__period_summary",
     "trains": "intermediate.int_corridor__trains_monthly",

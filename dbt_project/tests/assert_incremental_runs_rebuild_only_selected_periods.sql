@@ -1,7 +1,10 @@
 {{ config(meta={'dagster': {'ref': {'name': 'int_customs_detail__period_summary'}}}) }}
--- When this invocation ran with vars period_from / period_to and the incremental models
--- already held history (rows written by another invocation), only periods overlapping
--- that range may carry this invocation's id: everything else must be left as it was.
+-- When this invocation ran with a period window (WAREHOUSE_PERIOD_FROM / _TO) and the
+-- incremental models already held history (rows written by another invocation), only
+-- periods overlapping that window may carry this invocation's id: everything else must be
+-- left as it was. The window is known only at execution, so the parents are declared here:
+-- depends_on: {{ ref('int_customs_detail__period_summary') }}
+-- depends_on: {{ ref('int_corridor__trains_monthly') }}
 {% set bounds = period_window_bounds() %}
 {% if bounds['from'] is none and bounds['to'] is none %}
 select null as model_name, null as period_start where false

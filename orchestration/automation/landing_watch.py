@@ -3,7 +3,9 @@
 Pure logic behind the landing sensors. A file is ready when it is complete (no ``.part``
 name) and its size and modification time did not change between two looks. Ready files
 are hashed; bytes already launched are never launched again, whatever their name. The
-new files of one look become one run over the months they name, keyed by their hashes.
+new files of one look become one run over the months they name, keyed by their hashes,
+unless a run that has not started yet already covers all those months: that run loads
+them (see ``evaluate``), so a month whose feeds land together is refreshed once.
 The cursor is JSON, stored by Dagster, so it survives daemon restarts.
 """
 
@@ -28,7 +30,7 @@ class LandingCursor:
     pending: dict[str, Stat] = field(default_factory=dict)
     # name -> [size, mtime, sha256] of files already hashed (so a large file is hashed once)
     hashed: dict[str, list] = field(default_factory=dict)
-    # sha256 of every file a run was requested for
+    # sha256 of every file a run was requested for, or left to a waiting run
     launched: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
@@ -65,6 +67,7 @@ class Evaluation:
     cursor: LandingCursor
     waiting: list[str]  # files seen but not yet stable
     ignored: list[str]  # names that match no feed
+    joined: list[str] = field(default_factory=list)  # new files left to a run not started yet
 
 
 def list_landing(folder: Path) -> dict[str, Stat]:
@@ -86,12 +89,19 @@ def evaluate(
     cursor: LandingCursor,
     sha256_of: Callable[[str], str],
     recorded_shas: Callable[[], set[str] | None] = lambda: set(),
+    waiting_run_months: Callable[[], set[str]] = lambda: set(),
 ) -> Evaluation:
     """One look at a feed folder: which files are ready and new, and the next cursor.
 
     ``recorded_shas`` tells which bytes the warehouse has already decided on (its load
     audit), so files loaded by a manual run are not launched again; it is asked only when
     there are new files, and ``None`` (the warehouse is busy) means: look again later.
+
+    ``waiting_run_months`` gives the months of the runs that will load this feed and have
+    not started yet. When they include every month of the new files, no run is requested:
+    such a run lists the landing zone when its load step starts, which is after this look,
+    and these files have been in place, complete and unchanged, since before it. Their
+    hashes count as launched (exactly once, as for a requested run).
     """
     pending: dict[str, Stat] = {}
     hashed = {name: entry for name, entry in cursor.hashed.items() if name in listing}
@@ -133,6 +143,12 @@ def evaluate(
             return Evaluation(run=None, cursor=next_cursor, waiting=[name for _, name, _ in ready], ignored=ignored)
         launched.update(sha for _, _, sha in ready if sha in recorded)
         ready = [entry for entry in ready if entry[2] not in recorded]
+
+    if ready and {month for month, _, _ in ready} <= waiting_run_months():
+        launched.update(sha for _, _, sha in ready)
+        next_cursor = LandingCursor(pending=pending, hashed=hashed, launched=sorted(launched))
+        joined = sorted(name for _, name, _ in ready)
+        return Evaluation(run=None, cursor=next_cursor, waiting=waiting, ignored=ignored, joined=joined)
 
     run = None
     if ready:

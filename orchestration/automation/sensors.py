@@ -8,18 +8,37 @@ year-to-date and year-on-year figures that depend on it (the marts are rebuilt f
 incremental layer on every run). A sensor-launched job was chosen over declarative
 automation because exactly-once is then tied to the file's bytes (the run key), and each
 run is one writer on the DuckDB file.
+
+When a month's files of several feeds land together, the first sensor to see its files
+ready requests the run; the others find that run still waiting (queued behind the one
+writer, or being launched) and leave their files to it, since its load steps list the
+landing zone only when they start (landing_watch.evaluate). The waiting run is tagged
+with the files it took over. A sensor that looks after the run has started requests its
+own run, as before: a started run may already have listed the landing zone. The sensors
+are evaluated one after another (dagster.yaml), so that a run requested by one sensor is
+visible to the next.
 """
 
 import dagster as dg
 import duckdb
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
 
 from orchestration import settings
 from orchestration.automation.landing_watch import LandingCursor, PlannedRun, evaluate, list_landing
+from orchestration.ingest.assets import RAW_TABLES
 from orchestration.ingest.loader import sha256_of
 from orchestration.jobs import refresh_all
+from orchestration.parsing.landing_names import parse_landing_name
+from orchestration.periods import add_months, month_key, parse_month
 
 LOOK_INTERVAL_SECONDS = 15
+# Runs none of whose steps has started: queued for the writer, or being launched.
+NOT_STARTED_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTING]
+JOINED_FILES_TAG = "landing/joined/{feed}"
 
 
 def run_request_for(run: PlannedRun) -> dg.RunRequest:
@@ -49,6 +68,41 @@ def recorded_in_warehouse(feed: str) -> set[str] | None:
     return {row[0] for row in rows}
 
 
+def runs_not_started(instance: dg.DagsterInstance, feed: str) -> dict[str, set[str]]:
+    """The months of every refresh_all run that has not started yet and loads ``feed``, by run id."""
+    feed_keys = {dg.AssetKey(["raw", table]) for table in RAW_TABLES[feed]}
+    months_by_run = {}
+    for run in instance.get_runs(dg.RunsFilter(job_name=refresh_all.name, statuses=NOT_STARTED_STATUSES)):
+        if run.asset_selection is not None and not feed_keys & run.asset_selection:
+            continue
+        first = run.tags.get(ASSET_PARTITION_RANGE_START_TAG, run.tags.get(PARTITION_NAME_TAG))
+        last = run.tags.get(ASSET_PARTITION_RANGE_END_TAG, first)
+        if first is not None:
+            months_by_run[run.run_id] = months_between(first, last)
+    return months_by_run
+
+
+def months_between(first: str, last: str) -> set[str]:
+    months, month = set(), parse_month(first)
+    while month_key(month) <= last:
+        months.add(month_key(month))
+        month = add_months(month, 1)
+    return months
+
+
+def tag_joined_files(
+    instance: dg.DagsterInstance, feed: str, months_by_run: dict[str, set[str]], names: list[str]
+) -> None:
+    """Records on each waiting run which of this feed's files it took over (seen in the UI)."""
+    key = JOINED_FILES_TAG.format(feed=feed)
+    for run_id, months in months_by_run.items():
+        mine = [name for name in names if month_key(parse_landing_name(feed, name).reference_month) in months]
+        run = instance.get_run_by_id(run_id)
+        if mine and run is not None:
+            earlier = run.tags.get(key, "").split(",") if run.tags.get(key) else []
+            instance.add_run_tags(run_id, {key: ",".join(sorted({*earlier, *mine}))[:4000]})
+
+
 def landing_sensor(feed: str) -> dg.SensorDefinition:
     @dg.sensor(
         name=f"landing_{feed}",
@@ -59,16 +113,27 @@ def landing_sensor(feed: str) -> dg.SensorDefinition:
     )
     def watch(context: dg.SensorEvaluationContext):
         folder = settings.landing_dir() / feed
+        not_started: dict[str, set[str]] = {}
+
+        def waiting_run_months() -> set[str]:
+            not_started.update(runs_not_started(context.instance, feed))
+            return set().union(*not_started.values())
+
         outcome = evaluate(
             feed,
             list_landing(folder),
             LandingCursor.from_json(context.cursor),
             lambda name: sha256_of(folder / name),
             lambda: recorded_in_warehouse(feed),
+            waiting_run_months,
         )
+        if outcome.joined:
+            tag_joined_files(context.instance, feed, not_started, outcome.joined)
         context.update_cursor(outcome.cursor.to_json())
         for name in outcome.ignored:
             context.log.warning(f"{feed}/{name} matches no feed's name pattern: left alone")
+        if outcome.joined:
+            return dg.SkipReason(f"left to runs not started yet, which load them: {', '.join(outcome.joined)}")
         if outcome.run is None:
             waiting = f" ({len(outcome.waiting)} file(s) still being written)" if outcome.waiting else ""
             return dg.SkipReason(f"no new complete files{waiting}")

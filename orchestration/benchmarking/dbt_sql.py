@@ -9,7 +9,8 @@ from pathlib import Path
 
 from orchestration import settings
 
-INCREMENTAL_AND_DOWNSTREAM = "config.materialized:incremental+"
+# What a refresh runs (orchestration/transform/dbt_assets.py): every model and its tests.
+REFRESH_BUILD = ("build", "--exclude", "resource_type:unit_test")
 
 
 def dbt_command(verb: str, target_path: Path, *args: str) -> list[str]:
@@ -49,3 +50,9 @@ def model_seconds(target_path: Path) -> float:
     """The time dbt spent executing models (run_results.json), without its start-up."""
     results = json.loads((target_path / "run_results.json").read_text())["results"]
     return sum(result["execution_time"] for result in results)
+
+
+def execution_seconds(target_path: Path) -> float:
+    """The wall time of dbt's node execution (run_results.json): the whole command less
+    this is dbt's fixed cost (interpreter start, project and profile, parse, artifacts)."""
+    return json.loads((target_path / "run_results.json").read_text())["elapsed_time"]

@@ -79,16 +79,26 @@ def _build_rows(build: dict) -> list[tuple]:
 
 
 def _incremental_rows(incr: dict) -> list[tuple]:
+    if "ratio_execution" not in incr:  # written by an earlier version of the bench
+        return [(f"Incremental refresh of {incr['month']} (earlier method)", _seconds(incr["incremental"]["seconds"]),
+                 _seconds(incr["full"]["seconds"]), f"{incr['ratio_time']:.1%}", "<= 10%",
+                 _verdict(incr["ratio_time"], 0.10))]
     return [
-        (f"Incremental refresh of {incr['month']} vs full rebuild (incremental models and downstream)",
+        (f"dbt build of a refresh for {incr['month']} vs the same build from scratch (every model and test)",
          _seconds(incr["incremental"]["seconds"]), _seconds(incr["full"]["seconds"]),
          f"{incr['ratio_time']:.1%}", "<= 10%", _verdict(incr["ratio_time"], 0.10)),
         ("  the same, CPU time",
          _seconds(incr["incremental"]["cpu_s"]), _seconds(incr["full"]["cpu_s"]),
          f"{incr['ratio_cpu']:.1%}", "", "(information)"),
-        ("  the same, dbt's model execution time only",
+        ("  the same, dbt's execution of models and tests only (wall, run_results.json)",
+         _seconds(incr["incremental"]["execution_s"]), _seconds(incr["full"]["execution_s"]),
+         f"{incr['ratio_execution']:.1%}", "", "(information)"),
+        ("  the same, time of every model and test added up (over dbt's threads)",
          _seconds(incr["incremental"]["model_seconds"]), _seconds(incr["full"]["model_seconds"]),
          f"{incr['ratio_model_time']:.1%}", "", "(information)"),
+        ("  dbt's fixed cost (start-up, parse, artifacts) vs the build from scratch: the floor of the ratio",
+         _seconds(incr["incremental"]["fixed_s"]), _seconds(incr["full"]["seconds"]),
+         f"{incr['ratio_fixed_floor']:.1%}", "", "(information)"),
     ]
 
 
@@ -134,7 +144,7 @@ def latency_rows(results: dict) -> list[tuple[str, str]]:
         ("sensor looks (two looks: a file is ready when unchanged between them)", _seconds(lat["sensor_s"])),
         ("ingest (load steps)", _seconds(lat["ingest_s"])),
         ("raw-layer checks", _seconds(lat["checks_s"])),
-        ("dbt (incremental periods + warehouse models, with tests)", _seconds(lat["dbt_s"])),
+        (f"dbt ({lat.get('dbt_steps', '?')} dbt step(s), with tests)", _seconds(lat["dbt_s"])),
         ("publish (marts file, Parquet, bulletin)", _seconds(lat["publish_s"])),
         ("run overhead (Dagster between steps)", _seconds(lat["overhead_s"])),
         ("**measured total, drop to published**", f"**{_seconds(lat['total_s'])}**"),

@@ -9,11 +9,11 @@ from orchestration.ingest.assets import OWNERS
 from orchestration.publish.bulletin import write_bulletin
 from orchestration.publish.publication import open_published, publish
 from orchestration.resources import PublishedMarts
-from orchestration.transform.dbt_assets import dbt_warehouse_models
+from orchestration.transform.dbt_assets import dbt_warehouse
 
 
 def _mart_keys() -> list[dg.AssetKey]:
-    return [key for key in dbt_warehouse_models.keys if key.path[-1].startswith(("fct_", "dim_"))]
+    return [key for key in dbt_warehouse.keys if key.path[-1].startswith(("fct_", "dim_"))]
 
 
 @dg.asset(

@@ -9,8 +9,8 @@
 {#
   The latest-vintage train log of each month, per month x service: trains, TEU, cargo
   value. Trains are always monthly (no combined January-February).
-  Incremental as int_customs_detail__period_summary: vars period_from / period_to select
-  the months to read and replace; dbt_invocation_id records which run wrote each month.
+  Incremental as int_customs_detail__period_summary: the run's period window
+  (WAREHOUSE_PERIOD_FROM / _TO, macro period_window_filter) selects the months to read and replace; dbt_invocation_id records which run wrote each month.
 #}
 with latest as (
     select reference_month, vintage

@@ -9,9 +9,9 @@
 {#
   The detail extract of the latest vintage per period and flow, aggregated to
   period x flow x partner_code x hs_chapter x trade_mode_code.
-  Incremental: a run with vars period_from / period_to ('YYYY-MM') only reads and
-  replaces the periods overlapping that range (delete+insert on reference_month); with
-  null vars, or on a first run / --full-refresh, every period is (re)built.
+  Incremental: a run with a period window (WAREHOUSE_PERIOD_FROM / _TO, 'YYYY-MM') only
+  reads and replaces the periods overlapping it (delete+insert on reference_month); with
+  no window, or on a first run / --full-refresh, every period is (re)built.
   dbt_invocation_id records which run wrote each period.
 #}
 with latest as (

@@ -4,25 +4,38 @@
   correction and supersedes the earlier one for every figure it carries; earlier
   vintages stay in the raw layer. A bulletin is one workbook: its five sheets share the
   vintage, so the bulletin's latest vintage is chosen per period across all its sheets.
+  Incremental like the period models: a run with a period window re-reads only the raw
+  rows of its months (a view re-scanned the whole raw detail each time a model read it).
+  delete+insert on reference_month replaces every feed's rows of the months re-read.
 #}
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='reference_month',
+        on_schema_change='sync_all_columns'
+    )
+}}
 with bulletin_files as (
-    select reference_month, months_in_period, period_start, period_end, vintage from {{ ref('stg_customs__bulletin_totals') }}
+    select reference_month, months_in_period, period_start, period_end, vintage from {{ ref('stg_customs__bulletin_totals') }} where true {{ period_window_filter('period_start', 'period_end', 'reference_month') }}
     union
-    select reference_month, months_in_period, period_start, period_end, vintage from {{ ref('stg_customs__bulletin_partners') }}
+    select reference_month, months_in_period, period_start, period_end, vintage from {{ ref('stg_customs__bulletin_partners') }} where true {{ period_window_filter('period_start', 'period_end', 'reference_month') }}
     union
-    select reference_month, months_in_period, period_start, period_end, vintage from {{ ref('stg_customs__bulletin_commodities') }}
+    select reference_month, months_in_period, period_start, period_end, vintage from {{ ref('stg_customs__bulletin_commodities') }} where true {{ period_window_filter('period_start', 'period_end', 'reference_month') }}
     union
-    select reference_month, months_in_period, period_start, period_end, vintage from {{ ref('stg_customs__bulletin_trade_modes') }}
+    select reference_month, months_in_period, period_start, period_end, vintage from {{ ref('stg_customs__bulletin_trade_modes') }} where true {{ period_window_filter('period_start', 'period_end', 'reference_month') }}
 ),
 
 detail_files as (
     select distinct reference_month, months_in_period, period_start, period_end, flow, vintage
     from {{ ref('stg_customs__detail') }}
+    where true {{ period_window_filter('period_start', 'period_end', 'reference_month') }}
 ),
 
 train_files as (
     select distinct reference_month, months_in_period, period_start, period_end, vintage
     from {{ ref('stg_corridor__trains') }}
+    where true {{ period_window_filter('period_start', 'period_end', 'reference_month') }}
 ),
 
 files as (
