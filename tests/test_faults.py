@@ -66,6 +66,12 @@ def reference(tmp_path_factory, sample):
     return chain, mart_checksums(chain)
 
 
+@pytest.fixture
+def record_fault(record_property):
+    """Names the fault a test injects, for `make reliability`'s table (a JUnit property)."""
+    return lambda description: record_property("fault", description)
+
+
 def after_kill(chain) -> list[str]:
     """What the killed run still holds in the instance (it must hold nothing)."""
     return leaked_slots(chain.root / "dagster_home")
@@ -95,7 +101,8 @@ def test_reference_build_is_published_read_only(reference, sample):
 # --- SIGKILL of the run at three moments --------------------------------------------------------
 
 
-def test_sigkill_during_ingest(tmp_path, reference, sample):
+def test_sigkill_during_ingest(record_fault, tmp_path, reference, sample):
+    record_fault("SIGKILL of the refresh during ingest")
     chain = new_chain(tmp_path, sample)
     run = RefreshProcess(chain)
     # The first file recorded by the first loader step: two more loader steps are still to
@@ -113,7 +120,8 @@ def test_sigkill_during_ingest(tmp_path, reference, sample):
     assert not leaked, (LEAK_MESSAGE, leaked)
 
 
-def test_sigkill_during_dbt(tmp_path, reference, sample):
+def test_sigkill_during_dbt(record_fault, tmp_path, reference, sample):
+    record_fault("SIGKILL of the refresh during the dbt build")
     chain = new_chain(tmp_path, sample)
     run = RefreshProcess(chain)
     run.on_line(lambda line: "Running dbt command" in line)
@@ -128,7 +136,8 @@ def test_sigkill_during_dbt(tmp_path, reference, sample):
     assert not leaked, (LEAK_MESSAGE, leaked)
 
 
-def test_sigkill_during_publishing(tmp_path, reference, sample):
+def test_sigkill_during_publishing(record_fault, tmp_path, reference, sample):
+    record_fault("SIGKILL of the refresh during publishing")
     chain = new_chain(tmp_path, sample)
     run = RefreshProcess(chain)
     chain.published.mkdir(parents=True, exist_ok=True)
@@ -165,7 +174,8 @@ WRITER = textwrap.dedent(
 )
 
 
-def test_duckdb_file_left_by_a_killed_writer_reopens_consistent(tmp_path):
+def test_duckdb_file_left_by_a_killed_writer_reopens_consistent(record_fault, tmp_path):
+    record_fault("DuckDB file left by a writer killed mid-transaction")
     path = tmp_path / "crashed.duckdb"
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True,
                               start_new_session=True)
@@ -194,7 +204,8 @@ def _tree_digest(folder: Path) -> dict[str, str]:
     }
 
 
-def test_disk_full_while_publishing_keeps_the_previous_publication(tmp_path, reference, monkeypatch):
+def test_disk_full_while_publishing_keeps_the_previous_publication(record_fault, tmp_path, reference, monkeypatch):
+    record_fault("disk full (ENOSPC) while publishing")
     chain, checksums = reference
     published = tmp_path / "published"
     shutil.copytree(chain.published, published, symlinks=True)
@@ -210,7 +221,8 @@ def test_disk_full_while_publishing_keeps_the_previous_publication(tmp_path, ref
     assert mart_checksums(chain, published) == checksums
 
 
-def test_disk_full_while_loading_keeps_the_previous_state(tmp_path, reference, sample, monkeypatch):
+def test_disk_full_while_loading_keeps_the_previous_state(record_fault, tmp_path, reference, sample, monkeypatch):
+    record_fault("disk full (ENOSPC) while loading")
     chain, _ = reference
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(chain.warehouse, warehouse)
@@ -265,10 +277,11 @@ def _listening_addresses(port: int) -> set[str]:
     return found
 
 
-def test_daemon_killed_and_restarted_while_files_arrive(tmp_path, reference, sample):
+def test_daemon_killed_and_restarted_while_files_arrive(record_fault, tmp_path, reference, sample):
     """One feed's first month starts a run; the rest of the files land; the UI, the daemon
     and that run are SIGKILLed together. The next UI must mark the dead run failed, retry
     it, launch runs for every file that landed meanwhile and converge to the reference."""
+    record_fault("UI, daemon and a run SIGKILLed and restarted while files arrive")
     chain = new_chain(tmp_path)
     home = tmp_path / "dagster_home"
     # A single first run keeps the queue short after the restart: the runs in CI's time.
