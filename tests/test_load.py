@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -149,33 +150,22 @@ def settled(home: Path, corrected: set[str]) -> bool:
     return corrected <= launched
 
 
-def test_corrections_under_concurrent_readers(tmp_path, record_property):
-    sample = tmp_path / "sample"
-    generate(sample, first=date(2017, 1, 1), through=date(2021, 11, 1))
-    corrections = corrections_of(sample, tmp_path)
-    corrected = {relative for relative, _, _ in corrections}
-    assert len(corrections) == 10
-
-    # A clean build of every file, beside the live chain: what the live chain must end up with.
-    clean = new_chain(tmp_path / "clean", sample)
-    for relative, data, _ in corrections:
-        (clean.root / "landing" / relative).write_bytes(data)
-    clean_build = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "refresh"], cwd=REPO, env=clean.env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
+def live_chain_under_corrections(tmp_path: Path, sample: Path, corrections) -> tuple:
+    """The sample refreshed at once, then the corrections delivered to the running daemon while
+    the readers read; returns the chain, the audit before the corrections and how long they took."""
     live = new_chain(tmp_path / "live", sample)
     refresh(live)  # the whole sample dropped at once
     before_corrections = {name: status for name, status, _ in audit_rows(live)}
-
-    stop = tmp_path / "stop-readers"
-    readers = [
-        subprocess.Popen([sys.executable, "-c", READER, str(live.published), str(stop), str(tmp_path / f"r{i}.json")],
-                         cwd=REPO, env=live.env)
-        for i in range(READERS)
-    ]
     home = live.root / "dagster_home"
-    ui = start_ui(live.env, tmp_path / "ui.log")
+    corrected = {relative for relative, _, _ in corrections}
+    stop = tmp_path / "stop-readers"
+    readers, ui = [], None
     try:
+        for i in range(READERS):
+            readers.append(subprocess.Popen(
+                [sys.executable, "-c", READER, str(live.published), str(stop), str(tmp_path / f"r{i}.json")],
+                cwd=REPO, env=live.env))
+        ui = start_ui(live.env, tmp_path / "ui.log")
         ui.wait_until_loaded()
         started = time.monotonic()
         for relative, data, _ in corrections:  # in quick succession, oldest vintage first
@@ -185,22 +175,41 @@ def test_corrections_under_concurrent_readers(tmp_path, record_property):
         while not settled(home, corrected):
             assert time.monotonic() < deadline, f"the corrections were not all processed in time:\n{ui.log_tail()}"
             time.sleep(5)
-        corrections_seconds = time.monotonic() - started
+        return live, before_corrections, time.monotonic() - started
     finally:
         stop.touch()
-        survivors = ui.stop()
-        if survivors:
+        if ui is not None and ui.stop():
             ui.kill()
         for reader in readers:
             reader.wait(timeout=120)
-    _, clean_errors = clean_build.communicate(timeout=1800)
-    assert clean_build.returncode == 0, clean_errors[-4000:]
+
+
+def test_corrections_under_concurrent_readers(tmp_path, record_property):
+    sample = tmp_path / "sample"
+    generate(sample, first=date(2017, 1, 1), through=date(2021, 11, 1))
+    corrections = corrections_of(sample, tmp_path)
+    assert len(corrections) == 10
+
+    # A clean build of every file, beside the live chain: what the live chain must end up with.
+    clean = new_chain(tmp_path / "clean", sample)
+    for relative, data, _ in corrections:
+        (clean.root / "landing" / relative).write_bytes(data)
+    clean_build = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "refresh"], cwd=REPO, env=clean.env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        live, before_corrections, corrections_seconds = live_chain_under_corrections(tmp_path, sample, corrections)
+        _, clean_errors = clean_build.communicate(timeout=1800)
+        assert clean_build.returncode == 0, clean_errors[-4000:]
+    finally:
+        if clean_build.poll() is None:  # the test failed first: nothing it started may outlive it
+            os.killpg(clean_build.pid, signal.SIGKILL)  # its dbt processes too
+            clean_build.wait()
 
     results = [json.loads((tmp_path / f"r{i}.json").read_text()) for i in range(READERS)]
     queries = sum(r["queries"] for r in results)
     errors = [e for r in results for e in r["errors"]]
     rows = assert_every_file_accounted_once(live, landing_names(live.root / "landing"))
-    runs = [run for run in sensor_runs(home) if "dagster/parent_run_id" not in run.tags]
+    runs = [run for run in sensor_runs(live.root / "dagster_home") if "dagster/parent_run_id" not in run.tags]
     record_property("files_processed", len(rows))
     record_property("corrections", len(corrections))
     record_property("correction_runs", len(runs))
