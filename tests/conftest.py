@@ -18,7 +18,7 @@ def pytest_addoption(parser):
 def pytest_collection_modifyitems(config, items):
     skips = {
         "slow": pytest.mark.skip(reason="slow suite: run with --run-slow (CI does)"),
-        "soak": pytest.mark.skip(reason="soak suite: run with --run-soak (make bench / make reliability)"),
+        "soak": pytest.mark.skip(reason="soak suite: run with --run-soak (not in CI)"),
     }
     for item in items:
         for marker, skip in skips.items():
