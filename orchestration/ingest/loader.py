@@ -14,6 +14,7 @@ import hashlib
 import shutil
 import tempfile
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -310,7 +311,9 @@ class RawLoader:
 
     # -- writing ----------------------------------------------------------------------------
 
-    def _commit(self, candidates: list[_Candidate], tables: list[str], insert_rows) -> list[FileOutcome]:
+    def _commit(
+        self, candidates: list[_Candidate], tables: list[str], insert_rows: Callable[[dict], list[int]]
+    ) -> list[FileOutcome]:
         """One transaction: replace each file's (period, flow, vintage) slice of ``tables``
         with its rows, mark what it supersedes, and audit it; a crash before COMMIT leaves
         the previous state intact. ``insert_rows(lineage)`` inserts the files' rows and
