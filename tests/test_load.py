@@ -28,6 +28,7 @@ import openpyxl
 import pytest
 from dagster._core.storage.tags import SENSOR_NAME_TAG
 
+from orchestration.automation.sensors import files_taken_by
 from orchestration.parsing.landing_names import parse_landing_name
 from orchestration.sample_data import generate
 from tests.chain import REPO
@@ -141,12 +142,7 @@ def settled(home: Path, corrected: set[str]) -> bool:
     runs = sensor_runs(home)
     if any(not run.is_finished for run in runs):
         return False
-    launched = {
-        f"{run.tags['landing/feed']}/{name}"
-        for run in runs
-        if run.status == dg.DagsterRunStatus.SUCCESS
-        for name in run.tags.get("landing/files", "").split(",")
-    }
+    launched = set().union(*(files_taken_by(run) for run in runs if run.status == dg.DagsterRunStatus.SUCCESS))
     return corrected <= launched
 
 

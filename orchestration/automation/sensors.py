@@ -52,6 +52,15 @@ def run_request_for(run: PlannedRun) -> dg.RunRequest:
     return dg.RunRequest(run_key=run.run_key, tags=tags)
 
 
+def files_taken_by(run: dg.DagsterRun) -> set[str]:
+    """The landing files (feed/name) a sensor's run was launched for or took over while it waited."""
+    taken = {f"{run.tags['landing/feed']}/{name}" for name in run.tags.get("landing/files", "").split(",") if name}
+    for feed in settings.FEEDS:
+        joined = run.tags.get(JOINED_FILES_TAG.format(feed=feed), "")
+        taken |= {f"{feed}/{name}" for name in joined.split(",") if name}
+    return taken
+
+
 def recorded_in_warehouse(feed: str) -> set[str] | None:
     """SHA-256 of every file of ``feed`` the load audit has decided on; None while a writer
     holds the warehouse (DuckDB lets no reader in then)."""
