@@ -13,7 +13,7 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from orchestration.parsing.detail_extract import transcode_to_utf8
+from orchestration.parsing.detail_extract import SOURCE_ENCODING
 from orchestration.sample_data.generator import DEFAULT_SEED
 
 PARAMS_FILE = "params.json"
@@ -73,14 +73,14 @@ def ingest_sample(landing: Path, min_rows: int) -> tuple[list[Path], int]:
 
 
 def utf8_copies(files: list[Path], folder: Path) -> list[Path]:
-    """The baseline's input: the same files as UTF-8, transcoded up front (kept for reuse)."""
+    """The baseline's input: the same files as plain UTF-8, transcoded up front (kept for reuse)."""
     folder.mkdir(parents=True, exist_ok=True)
     copies = []
     for path in files:
         copy = folder / path.name
         if not copy.exists():
             partial = copy.with_name(copy.name + ".part")
-            transcode_to_utf8(path, partial)
+            partial.write_bytes(path.read_bytes().decode(SOURCE_ENCODING).encode("utf-8"))
             partial.rename(copy)
         copies.append(copy)
     return copies

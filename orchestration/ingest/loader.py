@@ -58,6 +58,7 @@ LINEAGE_TYPES = {
 # twenty of DuckDB's row groups, written whole. Measured on 5 million rows: 64 MiB batches
 # took twice the peak memory (1.2 GiB) of 256 MiB ones, 1 GiB batches no less time.
 DETAIL_BATCH_BYTES = 256 << 20
+FIRST_BATCH_BYTES = 32 << 20
 HASH_CHUNK_BYTES = 1 << 20
 
 
@@ -434,10 +435,14 @@ def _transcoded(candidate: _Candidate, target: Path) -> TranscodedExtract | Cont
 
 
 def _batches(extracts: list[tuple[int, _Candidate]], batch_bytes: int) -> list[list[tuple[int, _Candidate]]]:
-    """Consecutive runs of extracts of about ``batch_bytes`` each, in the order given."""
-    batches, size = [], batch_bytes
+    """Consecutive runs of extracts in the order given: the first of FIRST_BATCH_BYTES, each
+    next one twice the size, up to ``batch_bytes``. DuckDB waits for the first batch to be
+    transcoded; after that, transcoding the next batch overlaps loading this one."""
+    batches, size, limit = [], 0, min(FIRST_BATCH_BYTES, batch_bytes)
     for item in extracts:
-        if size >= batch_bytes:
+        if not batches or size >= limit:
+            if batches:
+                limit = min(2 * limit, batch_bytes)
             batches.append([])
             size = 0
         batches[-1].append(item)

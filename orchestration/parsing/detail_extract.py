@@ -11,11 +11,13 @@ text and say, per file, which check failed first, on which line, with which valu
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 
 from orchestration.parsing.errors import ContractViolation
 
@@ -48,8 +50,11 @@ DETAIL_COLUMNS = {
 
 
 def transcode_to_utf8(src: Path, dst: Path, chunk_bytes: int = 4 << 20) -> int:
-    """Check the header, decode GB18030 strictly chunk by chunk, write UTF-8 to ``dst``.
+    """Check the header, decode GB18030 strictly chunk by chunk, write UTF-8 to ``dst`` with
+    each line's number (the header is line 1) put before it as a first field.
 
+    The numbers are the rows' lineage: DuckDB can only number rows in file order on one
+    thread (``row_number() OVER ()``), while a field written here reads on all of them.
     Line ends are copied as they are (CRLF). Returns the number of lines, header included.
     """
     decoder = codecs.getincrementaldecoder(SOURCE_ENCODING)("strict")
@@ -57,7 +62,7 @@ def transcode_to_utf8(src: Path, dst: Path, chunk_bytes: int = 4 << 20) -> int:
         # long enough for the header in UTF-8 with a BOM too, to recognise that mistake
         header_line = source.readline(len(codecs.BOM_UTF8 + DETAIL_HEADER.encode("utf-8")) + 2)
         _check_header(header_line)
-        offset, lines, last = 0, 0, b""
+        offset, lines, unfinished = 0, 0, b""
         chunk = header_line  # checked above, then decoded and written like any other chunk
         while chunk:
             pending = len(decoder.getstate()[0])  # bytes of a character split by the previous chunk
@@ -71,10 +76,11 @@ def transcode_to_utf8(src: Path, dst: Path, chunk_bytes: int = 4 << 20) -> int:
                     f"not valid {SOURCE_ENCODING}: byte offset {position} (line {line}): "
                     f"{exc.object[exc.start:exc.end]!r} ({exc.reason})",
                 ) from None
-            target.write(text.encode("utf-8"))
+            whole, end, unfinished = (unfinished + text.encode("utf-8")).rpartition(b"\n")
+            numbered, count = _numbered(whole + end, lines + 1)  # the rest goes on in the next chunk
+            target.write(numbered)
+            lines += count
             offset += len(chunk)
-            lines += chunk.count(b"\n")
-            last = chunk
             chunk = source.read(chunk_bytes)
         try:
             decoder.decode(b"", final=True)
@@ -82,13 +88,42 @@ def transcode_to_utf8(src: Path, dst: Path, chunk_bytes: int = 4 << 20) -> int:
             raise ContractViolation(
                 "unreadable", f"not valid {SOURCE_ENCODING}: the file ends inside a character (byte offset {offset})"
             ) from None
-    if not last.endswith(b"\n"):
+    if unfinished:
         # Every line ends in CRLF; without one the last record was cut off (DuckDB would
         # silently drop a record cut inside a quoted field).
         raise ContractViolation(
             "unreadable", f"truncated: the file ends inside line {lines + 1}, without a line end (byte offset {offset})"
         )
     return lines
+
+
+def _numbered(text: bytes, first: int) -> tuple[memoryview, int]:
+    """Whole lines of UTF-8 ``text``, each after its number (``first`` and on, zero-padded to
+    one width) and a comma, and how many there were; vectorised, as a Python loop per line
+    would cost more than the decoding. A blank line is refused here: DuckDB's reader skips
+    it, and the record count would no longer be the line count."""
+    data = np.frombuffer(text, dtype=np.uint8)
+    ends = np.flatnonzero(data == ord("\n"))
+    count = len(ends)
+    if not count:
+        return memoryview(b""), 0
+    starts = np.concatenate(([0], ends[:-1] + 1))
+    blank = np.flatnonzero((ends == starts) | ((ends == starts + 1) & (data[starts] == ord("\r"))))
+    if len(blank):
+        raise ContractViolation("wrong_layout", f"line {first + int(blank[0])} is blank")
+    width = len(str(first + count - 1))
+    numbers = np.arange(first, first + count, dtype=np.int64)
+    prefixes = np.empty((count, width + 1), dtype=np.uint8)
+    prefixes[:, :width] = numbers[:, None] // 10 ** np.arange(width - 1, -1, -1, dtype=np.int64) % 10 + ord("0")
+    prefixes[:, width] = ord(",")
+    # where each line's prefix goes: its start, shifted by the prefixes before it
+    at = (starts + np.arange(count, dtype=np.int64) * (width + 1))[:, None] + np.arange(width + 1)
+    out = np.empty(len(data) + prefixes.size, dtype=np.uint8)
+    text_bytes = np.ones(len(out), dtype=bool)
+    text_bytes[at] = False
+    out[at] = prefixes
+    out[text_bytes] = data
+    return out.data, count
 
 
 def _check_header(line: bytes) -> None:
@@ -124,7 +159,9 @@ READER_OPTIONS = (
     "header = true, auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
     "encoding = 'utf-8', strict_mode = true, null_padding = false"
 )
-_TEXT_COLUMNS = ", ".join(f"'{name}': 'VARCHAR'" for name in DETAIL_COLUMNS)
+# The transcoded file's columns: the line number transcode_to_utf8 writes, then the
+# extract's fields as text (checked before they are cast).
+_TEXT_COLUMNS = ", ".join(["'source_row': 'INTEGER'", *(f"'{name}': 'VARCHAR'" for name in DETAIL_COLUMNS)])
 # The position (1-based) of a row's file in the list read: indexes the per-file parameters.
 _FILE_POSITION = "CAST(file_index AS BIGINT) + 1"
 
@@ -140,23 +177,17 @@ def checked_rows_query(extracts: list[TranscodedExtract]) -> tuple[str, dict]:
     on a CSV error, or on a value too large for its type; the caller then rolls back and
     asks diagnose_extracts which extract broke what.
 
-    Line numbers: DuckDB keeps a read's order (files in list order, records in file order)
-    and ``row_number() OVER ()`` numbers that order (DuckDB's documented order preservation);
-    a file's first row follows the records of the files before it, counted by transcode_to_utf8.
-    A record is one line: fields of the extract never contain line breaks, and the caller
-    checks that the rows read equal the lines counted.
+    Line numbers are the first field of the transcoded file. A record is one line: fields of
+    the extract never contain line breaks, and the caller checks that the rows read equal the
+    lines counted.
     """
-    offsets, records = [], 0
-    for extract in extracts:
-        offsets.append(records)
-        records += extract.lines - 1
     breach = " OR ".join(f"({check.condition})" for check in _checks() if check.in_checked_read)
     typed = ", ".join(
         name if kind == "VARCHAR" else f"CAST({name} AS {kind}) AS {name}" for name, kind in DETAIL_COLUMNS.items()
     )
     sql = f"""
         SELECT {typed},
-               CAST(row_number() OVER () - $offsets[{_FILE_POSITION}] + 1 AS INTEGER) AS source_row,
+               source_row,
                {_FILE_POSITION} AS file_position
         FROM read_csv($paths, columns = {{{_TEXT_COLUMNS}}}, {READER_OPTIONS})
         WHERE CASE WHEN {breach.format(period=f"$periods[{_FILE_POSITION}]")}
@@ -164,7 +195,6 @@ def checked_rows_query(extracts: list[TranscodedExtract]) -> tuple[str, dict]:
     """
     params = {
         "paths": [str(e.utf8_path) for e in extracts],
-        "offsets": offsets,
         "periods": [f"{e.reference_month:%Y%m}" for e in extracts],
         "keys": [e.key for e in extracts],
         "plain_number": PLAIN_NUMBER,
@@ -221,10 +251,13 @@ def _read_text(con: duckdb.DuckDBPyConnection, text: str, extracts: list[Transco
 
 def _csv_error(exc: duckdb.Error) -> str:
     """DuckDB's account of the bad line, without its reader settings and tuning tips,
-    which speak of options we set on purpose."""
+    which speak of options we set on purpose, and of the file as delivered: without the
+    line number transcode_to_utf8 put first."""
     text = str(exc)
     for tail in ("\nPossible ", "\nColumn ", "\n  file ="):
         text = text.split(tail)[0]
+    text = re.sub(r"(Original Line: *\n?\s*)\d+,", r"\1", text)
+    text = re.sub(r"(Number of Columns: |Found: )(\d+)", lambda m: f"{m[1]}{int(m[2]) - 1}", text)
     return " | ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
@@ -296,18 +329,17 @@ def _validate(
     """One scan of the staged text: per file, its record count, and per check the number of
     bad rows with the first one's line and value."""
     checks = _checks()
-    line = "row_number() OVER (PARTITION BY file_position ORDER BY rowid) + 1"
     aggregates = ", ".join(
         f"count(*) FILTER (WHERE {c.condition}), "
-        f"arg_min({c.column}, line) FILTER (WHERE {c.condition}), "
-        f"min(line) FILTER (WHERE {c.condition})"
+        f"arg_min({c.column}, source_row) FILTER (WHERE {c.condition}), "
+        f"min(source_row) FILTER (WHERE {c.condition})"
         for c in checks
     ).format(period="f.period")
     found = {
         row[0]: row[1:]
         for row in con.execute(
             f"SELECT t.file_position, count(*), {aggregates} "
-            f"FROM (SELECT *, {line} AS line FROM {text}) AS t JOIN {files} AS f USING (file_position) "
+            f"FROM {text} AS t JOIN {files} AS f USING (file_position) "
             "GROUP BY t.file_position",
             {"plain_number": PLAIN_NUMBER},
         ).fetchall()
@@ -321,7 +353,7 @@ def _validate(
             refused[extract.key] = ContractViolation(
                 "wrong_layout",
                 f"{records} records on the {extract.lines - 1} lines after the header: "
-                "a blank line, or a field with a line break",
+                "a field with a line break",
             )
             continue
         for index, check in enumerate(checks):
