@@ -110,7 +110,7 @@ def render(cases: list[Case], returncode: int, seconds: float, source: str = "a 
         f"| files loaded under load, each exactly once (sample + corrections) | "
         f"{load_props.get('files_processed', '-')} | {load_passed} | {by_suite['load'] / 60:.1f} min |",
         f"| corrected vintages landed a moment apart, taken by the daemon in this many runs | "
-        f"{load_props.get('corrections', '-')} | {load_props.get('correction_runs', '-')} runs, "
+        f"{load_props.get('corrections', '-')} | {_runs(load_props.get('correction_runs', '-'))}, "
         f"{load_props.get('corrections_seconds', '-')} s | |",
         f"| reader queries during the load (3 concurrent reader processes) / reader errors | "
         f"{load_props.get('reader_queries', '-')} | {load_props.get('reader_errors', '-')} errors | |",
@@ -164,6 +164,10 @@ def render(cases: list[Case], returncode: int, seconds: float, source: str = "a 
         result = case.outcome + (f": {case.message}" if case.outcome == "failed" else "")
         lines.append(f"| {case.suite} | {_cell(case.label)} | {_cell(result)} | {case.seconds:.1f} |")
     return "\n".join(lines) + "\n"
+
+
+def _runs(count: str) -> str:
+    return f"{count} run" if count == "1" else f"{count} runs"
 
 
 def main(argv: list[str] | None = None) -> int:
