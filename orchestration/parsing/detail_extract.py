@@ -2,9 +2,9 @@
 
 The extract runs to tens of millions of rows, so nothing here loops over rows in Python:
 the file is transcoded to UTF-8 in fixed-size chunks (checking the encoding strictly on
-the way, and writing each line's number in front of it with numpy), then DuckDB reads many extracts in one parallel statement that checks every row
-against the contract as it goes (``checked_rows_query``), so a good batch costs about what
-a bare ``read_csv`` does. Only when that read fails does ``diagnose_extracts`` stage the
+the way, and writing each line's number in front of it with numpy), then DuckDB reads
+many extracts in one parallel statement that checks every row against the contract as it
+goes (``checked_rows_query``), so a good batch costs about what a bare ``read_csv`` does. Only when that read fails does ``diagnose_extracts`` stage the
 text and say, per file, which check failed first, on which line, with which value.
 """
 
