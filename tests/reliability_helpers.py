@@ -1,6 +1,7 @@
-"""Shared by the fault and load suites: a refresh run in its own process group that can be
-killed at a chosen moment, and the two things every scenario compares afterwards: the
-checksums of every published table and the audit's account of every landing file."""
+"""Shared by the fault, load and daemon suites: a refresh run in its own process group that
+can be killed at a chosen moment, a producer's delivery into the landing zone, and the two
+things every scenario compares afterwards: the checksums of every published table and the
+audit's account of every landing file."""
 
 from __future__ import annotations
 
@@ -41,6 +42,14 @@ CHECKSUM_SCRIPT = textwrap.dedent(
     print(json.dumps(out))
     """
 )
+
+
+def deliver(target: Path, data: bytes) -> None:
+    """As a producer does: the bytes arrive under a .part name, then one rename makes them visible."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".part")
+    partial.write_bytes(data)
+    os.replace(partial, target)
 
 
 def new_chain(root: Path, landing_source: Path | None = None) -> ChainFolder:

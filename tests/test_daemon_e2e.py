@@ -11,8 +11,6 @@ a run of the same month still waiting in the queue), and stopping the UI with Ct
 
 from __future__ import annotations
 
-import os
-import shutil
 import signal
 import time
 from pathlib import Path
@@ -30,6 +28,7 @@ from dagster._core.storage.tags import (
 from orchestration.automation.sensors import files_taken_by
 from orchestration.publish.publication import open_published
 from tests.chain import build_sample_chain
+from tests.reliability_helpers import deliver
 from tests.ui_helpers import command_line, start_ui
 
 pytestmark = pytest.mark.slow
@@ -38,14 +37,6 @@ NEW_MONTH = "2021-12"
 FEEDS = ("customs_bulletin", "customs_detail", "corridor_trains")
 # Up to three one-month refreshes (one per feed, when none could join another) take turns on the writer.
 WAIT_FOR_PUBLICATION_SECONDS = 15 * 60
-
-
-def deliver(source: Path, landing_folder: Path) -> None:
-    """As a producer does: the bytes arrive under a .part name, then one rename makes them visible."""
-    landing_folder.mkdir(parents=True, exist_ok=True)
-    partial = landing_folder / f"{source.name}.part"
-    shutil.move(source, partial)
-    os.rename(partial, landing_folder / source.name)
 
 
 def published_months(published: Path) -> set[str]:
@@ -114,7 +105,7 @@ def test_next_month_is_published_by_the_daemon_alone(tmp_path):
         ui.wait_until_loaded()
         for feed in FEEDS:
             for source in sorted((scratch / feed).iterdir()):
-                deliver(source, chain.root / "landing" / feed)
+                deliver(chain.root / "landing" / feed / source.name, source.read_bytes())
         published = wait_for_publication(ui, instance, chain.published, new_files)
     finally:
         survivors = ui.stop(signal.SIGINT)  # Ctrl-C

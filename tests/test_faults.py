@@ -36,6 +36,7 @@ from tests.reliability_helpers import (
     assert_every_file_accounted_once,
     audit_rows,
     leaked_slots,
+    deliver,
     unfinished_runs,
     landing_names,
     mart_checksums,
@@ -291,10 +292,7 @@ def test_daemon_killed_and_restarted_while_files_arrive(record_fault, tmp_path, 
 
     def arrive(files):
         for path in files:
-            target = chain.root / "landing" / path.relative_to(sample)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, target.with_name(target.name + ".part"))
-            os.replace(target.with_name(target.name + ".part"), target)  # as a careful producer does
+            deliver(chain.root / "landing" / path.relative_to(sample), path.read_bytes())
 
     arrive(first)
     ui = start_ui(chain.env, tmp_path / "ui-1.log")

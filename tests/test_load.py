@@ -35,6 +35,7 @@ from tests.chain import REPO
 from tests.reliability_helpers import (
     assert_every_file_accounted_once,
     audit_rows,
+    deliver,
     landing_names,
     mart_checksums,
     new_chain,
@@ -123,14 +124,6 @@ def corrections_of(sample: Path, scratch: Path) -> list[tuple[str, bytes, str]]:
     return out
 
 
-def deliver(landing: Path, relative: str, data: bytes) -> None:
-    """As a producer does: written under a .part name, then one rename makes it visible."""
-    target = landing / relative
-    partial = target.with_name(target.name + ".part")
-    partial.write_bytes(data)
-    os.replace(partial, target)
-
-
 def sensor_runs(home: Path) -> list[dg.DagsterRun]:
     with dg.DagsterInstance.from_config(str(home)) as instance:
         return [run for run in instance.get_runs() if SENSOR_NAME_TAG in run.tags]
@@ -165,7 +158,7 @@ def live_chain_under_corrections(tmp_path: Path, sample: Path, corrections) -> t
         ui.wait_until_loaded()
         started = time.monotonic()
         for relative, data, _ in corrections:  # in quick succession, oldest vintage first
-            deliver(live.root / "landing", relative, data)
+            deliver(live.root / "landing" / relative, data)
             time.sleep(SECONDS_BETWEEN_CORRECTIONS)
         deadline = started + CONVERGENCE_TIMEOUT_SECONDS
         while not settled(home, corrected):

@@ -342,7 +342,8 @@ def test_detail_transcode_small_chunks_split_characters(tmp_path):
 
 
 def test_detail_source_row_follows_the_file_on_many_threads(tmp_path):
-    # larger than DuckDB's 32 MB read buffer, so a parallel reader would have several to order
+    # larger than DuckDB's 32 MB read buffer and the transcoder's 4 MiB chunks: the line
+    # numbers must run on across chunks and survive a read on many threads
     count = 500_000
     template = ",".join(detail_rows(NOV_2021)[1][:13])  # a row without fields to quote
     body = "".join(f"{template},{n},1\r\n" for n in range(count))  # 人民币 = index of the data row
