@@ -283,6 +283,11 @@ REFUSED = {
         LATER_EXPORTS,
         lambda z: rewrite_csv(z, GOOD_EXPORTS, LATER_EXPORTS, SOURCE_ENCODING, set_field(5, 9, "1_000")),
         "bad_value", "Line: 6: column quantity_1 (第一数量) '1_000' is not a plain number"),
+    "more decimals than the warehouse keeps, in the extract": Case(
+        LATER_EXPORTS,
+        lambda z: rewrite_csv(z, GOOD_EXPORTS, LATER_EXPORTS, SOURCE_ENCODING, set_field(5, 13, "1181074.005")),
+        "bad_value", "Line: 6: column value_cny (人民币) '1181074.005' is not a plain number (ASCII digits, "
+        "optional sign and decimal point, at most 2 decimals"),
     "full-width digits in the extract": Case(
         LATER_EXPORTS,
         lambda z: rewrite_csv(z, GOOD_EXPORTS, LATER_EXPORTS, SOURCE_ENCODING, set_field(5, 14, "１８５１０８")),
@@ -291,6 +296,10 @@ REFUSED = {
         LATER_TRAINS,
         lambda z: rewrite_csv(z, GOOD_TRAINS, LATER_TRAINS, "utf-8", set_field(3, 8, "13,692,000")),
         "bad_value", "line 4: cargo_value_cny '13,692,000' is not a number"),
+    "more decimals than the warehouse keeps, in the train log": Case(
+        LATER_TRAINS,
+        lambda z: rewrite_csv(z, GOOD_TRAINS, LATER_TRAINS, "utf-8", set_field(3, 8, "13692000.125")),
+        "bad_value", "line 4: cargo_value_cny '13692000.125' is not a number (only plain ASCII digits, at most 2 decimals"),
     "full-width digits in the train log": Case(
         LATER_TRAINS,
         lambda z: rewrite_csv(z, GOOD_TRAINS, LATER_TRAINS, "utf-8", set_field(3, 8, "１３６９２０００")),

@@ -27,8 +27,6 @@ DETAIL_HEADER = (
     "第二计量单位,人民币,美元"
 )
 SOURCE_ENCODING = "gb18030"
-# A numeric field as text (RE2 syntax): [0-9] is ASCII only.
-PLAIN_NUMBER = r"-?[0-9]+(\.[0-9]+)?"
 # File columns in file order, as named in raw.customs_detail, with their DuckDB types.
 DETAIL_COLUMNS = {
     "data_month": "VARCHAR",
@@ -47,6 +45,25 @@ DETAIL_COLUMNS = {
     "value_cny": "DECIMAL(20, 2)",
     "value_usd": "DECIMAL(20, 2)",
 }
+
+
+def _decimal_scale(kind: str) -> int | None:
+    """The scale of a DECIMAL type; None for other types."""
+    found = re.fullmatch(r"DECIMAL\(\d+, *(\d+)\)", kind)
+    return int(found[1]) if found else None
+
+
+def _plain_number(kind: str) -> str:
+    """A numeric field of DuckDB type ``kind`` as text (RE2 syntax; [0-9] is ASCII only). A
+    DECIMAL takes no more decimals than its scale: the cast would round the rest away silently."""
+    scale = _decimal_scale(kind)
+    if scale is None:
+        return r"-?[0-9]+(\.[0-9]+)?"
+    return r"-?[0-9]+" + (rf"(\.[0-9]{{1,{scale}}})?" if scale else "")
+
+
+# The pattern of each numeric field, passed to the checks' SQL as $plain_<column>.
+NUMBER_PATTERNS = {f"plain_{name}": _plain_number(kind) for name, kind in DETAIL_COLUMNS.items() if kind != "VARCHAR"}
 
 
 def transcode_to_utf8(src: Path, dst: Path, chunk_bytes: int = 4 << 20) -> int:
@@ -172,10 +189,11 @@ def checked_rows_query(extracts: list[TranscodedExtract]) -> tuple[str, dict]:
     Columns: raw.customs_detail's file columns, typed; ``source_row``, the line number (the
     header is line 1); ``file_position``, the 1-based position of the row's extract in
     ``extracts``. Every field is read as text and checked before it is cast: DuckDB's number
-    parser accepts "1_000", the contract only plain ASCII numbers. The query fails on the
-    first row that breaks the contract (DuckDB's InvalidInputException: "contract breach"),
-    on a CSV error, or on a value too large for its type; the caller then rolls back and
-    asks diagnose_extracts which extract broke what.
+    parser accepts "1_000" and its DECIMAL cast rounds "1.234" to 1.23, while the contract
+    allows only plain ASCII numbers and the warehouse keeps no more decimals than its type.
+    The query fails on the first row that breaks the contract (DuckDB's
+    InvalidInputException: "contract breach"), on a CSV error, or on a value too large for
+    its type; the caller then rolls back and asks diagnose_extracts which extract broke what.
 
     Line numbers are the first field of the transcoded file. A record is one line: fields of
     the extract never contain line breaks, and the caller checks that the rows read equal the
@@ -197,7 +215,7 @@ def checked_rows_query(extracts: list[TranscodedExtract]) -> tuple[str, dict]:
         "paths": [str(e.utf8_path) for e in extracts],
         "periods": [f"{e.reference_month:%Y%m}" for e in extracts],
         "keys": [e.key for e in extracts],
-        "plain_number": PLAIN_NUMBER,
+        **NUMBER_PATTERNS,
     }
     return sql, params
 
@@ -286,14 +304,10 @@ def _checks() -> list[_Check]:
     """The contract's checks on each row, in the order a refusal names the first one failing."""
     header = dict(zip(DETAIL_COLUMNS, DETAIL_HEADER.split(",")))
     numeric = {name: kind for name, kind in DETAIL_COLUMNS.items() if kind != "VARCHAR"}
-    plain = (
-        "is not a plain number (ASCII digits, optional sign and decimal point; "
-        "no thousands separators or full-width digits)"
-    )
     checks = [
-        _Check("bad_value", name, plain, f"{name} IS NOT NULL AND NOT regexp_full_match({name}, $plain_number)",
+        _Check("bad_value", name, _plain_problem(kind), f"{name} IS NOT NULL AND NOT regexp_full_match({name}, $plain_{name})",
                field=f"{name} ({header[name]})")
-        for name in numeric
+        for name, kind in numeric.items()
     ]
     checks += [
         _Check("bad_value", name, f"does not fit {kind}", f"{name} IS NOT NULL AND TRY_CAST({name} AS {kind}) IS NULL",
@@ -319,6 +333,15 @@ def _checks() -> list[_Check]:
     return checks
 
 
+def _plain_problem(kind: str) -> str:
+    scale = _decimal_scale(kind)
+    decimals = f", at most {scale} decimals" if scale is not None else ""
+    return (
+        f"is not a plain number (ASCII digits, optional sign and decimal point{decimals}; "
+        "no thousands separators or full-width digits)"
+    )
+
+
 def _validate(
     con: duckdb.DuckDBPyConnection,
     text: str,
@@ -341,7 +364,7 @@ def _validate(
             f"SELECT t.file_position, count(*), {aggregates} "
             f"FROM {text} AS t JOIN {files} AS f USING (file_position) "
             "GROUP BY t.file_position",
-            {"plain_number": PLAIN_NUMBER},
+            NUMBER_PATTERNS,
         ).fetchall()
     }
     refused = {}

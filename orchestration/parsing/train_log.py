@@ -33,8 +33,10 @@ CHINA_LAOS_SERVICE = "CHINA_LAOS_RAIL"
 CHINA_LAOS_OPENING = date(2021, 12, 3)
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")  # the month of a departure is the month in Chongqing
 _INTEGER = re.compile(r"-?[0-9]+")
-# Decimal() alone would read full-width digits and "1_000"; only plain ASCII numbers pass.
-_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+# Decimal() alone would read full-width digits and "1_000"; only plain ASCII numbers pass,
+# with no more decimals than raw.corridor_trains keeps (DECIMAL(20, 2)): DuckDB would round
+# the rest away silently.
+_MONEY = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
 
 
 def parse_train_log(path: Path, reference_month: date) -> list[dict]:
@@ -161,10 +163,10 @@ def _money(fields: dict[str, str], column: str, line: int) -> Decimal | None:
     value = fields[column]
     if not value:
         return None
-    if not _NUMBER.fullmatch(value):
+    if not _MONEY.fullmatch(value):
         raise ContractViolation(
             "bad_value",
             f"line {line}: {column} {value!r} is not a number "
-            "(only plain ASCII digits: no thousands separators or full-width digits)",
+            "(only plain ASCII digits, at most 2 decimals: no thousands separators or full-width digits)",
         )
     return _non_negative(Decimal(value), column, line)
