@@ -9,6 +9,7 @@ contract's columns. Expected values are the published Chongqing figures
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -281,3 +282,26 @@ def test_readme_query_returns_the_november_headline(chain):
     rows = {row[0]: row for row in json.loads(done.stdout)}
     assert rows["total"][1:] == [76.95, 12.06, 16.2, 16.2, 720.49, 24.0, True]
     assert rows["exports"][5] == 463.11 and rows["imports"][5] == 257.38
+
+
+def test_old_dbt_invocation_folders_are_pruned(tmp_path):
+    """Every dbt run leaves a folder under target/; the newest are kept, older ones of the
+    same asset removed, other folders left alone, the current run's never."""
+    from orchestration.transform.dbt_assets import prune_invocation_folders
+
+    folders = []
+    for age in range(6):  # dbt_warehouse-r0 is the newest
+        folder = tmp_path / f"dbt_warehouse-r{age}-{age:07d}"
+        (folder / "run").mkdir(parents=True)
+        os.utime(folder, (1_700_000_000 - age * 60, 1_700_000_000 - age * 60))
+        folders.append(folder)
+    other = tmp_path / "dbt_staging-r9-0000009"
+    other.mkdir()
+    current = folders[4]  # a slow run that finished after newer ones started
+
+    removed = prune_invocation_folders(current, keep=2)
+
+    assert sorted(removed) == sorted([folders[2], folders[3], folders[5]])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [folders[0].name, folders[1].name, current.name, other.name]
+    )

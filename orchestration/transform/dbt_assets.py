@@ -41,6 +41,10 @@ dbt_project = DbtProject(project_dir=settings.REPO_ROOT, profiles_dir=settings.R
 PERIOD_FROM_ENV = "WAREHOUSE_PERIOD_FROM"
 PERIOD_TO_ENV = "WAREHOUSE_PERIOD_TO"
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+# dagster-dbt gives every dbt invocation a folder of its own under target/ (artifacts,
+# compiled SQL, dbt.log: about 11 MB a run) and never removes it. The newest are kept
+# for inspection, the older ones removed after each run.
+KEPT_INVOCATION_FOLDERS = 20
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -102,6 +106,7 @@ def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         invocation = dbt.cli(args, context=context)
     yield from invocation.stream()
     keep_parse_state(invocation.target_path)
+    prune_invocation_folders(invocation.target_path)
 
 
 def keep_parse_state(invocation_target: Path) -> None:
@@ -122,6 +127,22 @@ def keep_parse_state(invocation_target: Path) -> None:
     staged = saved.with_name(f"{PARTIAL_PARSE_FILE}.{os.getpid()}.tmp")
     shutil.copyfile(written, staged)
     os.replace(staged, saved)
+
+
+def prune_invocation_folders(current: Path, keep: int = KEPT_INVOCATION_FOLDERS) -> list[Path]:
+    """Removes all but the ``keep`` newest invocation folders of this asset beside ``current``
+    (dagster-dbt names them ``<op>-<run id>-<uuid>``), never ``current`` itself; returns
+    the folders removed."""
+    op_name = current.name.split("-", 1)[0]
+    folders = sorted(
+        (folder for folder in current.parent.glob(f"{op_name}-*") if folder.is_dir()),
+        key=lambda folder: folder.stat().st_mtime,
+        reverse=True,
+    )
+    removed = [folder for folder in folders[keep:] if folder != current]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)  # a folder another process removed first
+    return removed
 
 
 dbt_defs = [dbt_warehouse]
