@@ -70,3 +70,20 @@ def month_header(reference_month: date) -> str:
 def cumulative_header(reference_month: date) -> str:
     """The cumulative column's header text: '1至11月', or '1至2月' for January-February."""
     return f"1至{reference_month.month}月"
+
+
+def period_label(start: date, end: date) -> str:
+    """A period in words: 'November 2021', 'January-February 2021'."""
+    if start.month == end.month:
+        return f"{calendar.month_name[end.month]} {end.year}"
+    return f"{calendar.month_name[start.month]}-{calendar.month_name[end.month]} {end.year}"
+
+
+def year_to_date_label(end: date) -> str:
+    """'January-November 2021'; a whole year is just '2021'."""
+    return str(end.year) if end.month == 12 else period_label(date(end.year, 1, 1), end)
+
+
+def axis_label(start: date, months: int) -> str:
+    """A period on a chart's axis: 'Nov 21', 'Jan-Feb 21'."""
+    return f"{start:%b}{'-Feb' if months == 2 else ''} {start:%y}"

@@ -12,16 +12,8 @@ import duckdb
 import pytest
 from test_publish import build_warehouse
 
-from orchestration.publish.bulletin import (
-    approximately,
-    billions,
-    build_bulletin,
-    growth,
-    percent,
-    render_html,
-    render_markdown,
-    write_bulletin,
-)
+from orchestration.publish.bulletin import build_bulletin, render_html, render_markdown, write_bulletin
+from orchestration.publish.bulletin_text import approximately, billions, growth, percent
 from orchestration.publish.publication import open_published, publish
 
 
