@@ -158,18 +158,29 @@ class Bench:
         baseline = run_worker("ingest_duckdb", {
             "db": str(self.work / "ingest_duckdb.duckdb"), "files": [str(p) for p in copies],
         }, self.env, self._log("ingest"))
-        if project.report["rows"] != baseline.report["rows"]:
-            raise RuntimeError(f"ingest sides differ: {project.report['rows']} vs {baseline.report['rows']} rows")
+        log("ingest: the loader's GB18030 transcoding alone")
+        transcode = run_worker("ingest_transcode", {"files": [str(p) for p in files]}, self.env, self._log("ingest"))
+        counts = {project.report["rows"], baseline.report["rows"], transcode.report["rows"]}
+        if len(counts) != 1:
+            raise RuntimeError(f"ingest sides differ: {sorted(counts)} rows")
         for db in ("ingest_loader.duckdb", "ingest_duckdb.duckdb"):
             (self.work / db).unlink()
+        cores = len(os.sched_getaffinity(0))
         return {
             "rows": project.report["rows"],
             "files": len(files),
             "project": project.as_dict(),
             "baseline": baseline.as_dict(),
+            "transcode": transcode.as_dict(),
             "ratio_time": project.seconds / baseline.seconds,
             "ratio_cpu": project.cpu_seconds / baseline.cpu_seconds,
             "ratio_memory": project.peak_rss_bytes / baseline.peak_rss_bytes,
+            "ratio_transcode_time": transcode.seconds / baseline.seconds,
+            # A loader whose DuckDB side cost no more than the bare read, with every core busy
+            # throughout, would still need the transcoding's CPU on top: its time ratio floor.
+            "floor_seconds": (transcode.cpu_seconds + baseline.cpu_seconds) / cores,
+            "ratio_floor": (transcode.cpu_seconds + baseline.cpu_seconds) / cores / baseline.seconds,
+            "cores": cores,
         }
 
     def refresh(self, detail_rows: int) -> dict:
@@ -203,6 +214,9 @@ class Bench:
             "ratio_time": project["seconds"] / baseline.seconds,
             "ratio_cpu": project["cpu_s"] / baseline.cpu_seconds,
             "ratio_model_time": project["model_seconds"] / baseline.seconds,
+            # What the 1.5x target leaves dbt beside the SQL; its fixed cost alone takes more.
+            "allowance_s": (report.BUILD_TARGET - 1) * baseline.seconds,
+            "ratio_fixed_to_allowance": project["fixed_s"] / ((report.BUILD_TARGET - 1) * baseline.seconds),
         }
 
     def incremental(self) -> dict:

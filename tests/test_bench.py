@@ -35,6 +35,7 @@ def test_every_comparison_has_both_sides_measured(results):
         assert _positive(m["ingest"][side]["seconds"]) and _positive(m["ingest"][side]["peak_rss_bytes"])
         assert _positive(m["ingest"][side]["cpu_s"])
         assert _positive(m["dbt_full_build"][side]["seconds"]) and _positive(m["dbt_full_build"][side]["cpu_s"])
+    assert _positive(m["ingest"]["transcode"]["seconds"]) and _positive(m["ingest"]["transcode"]["cpu_s"])
     for side in ("full", "incremental"):
         assert _positive(m["incremental"][side]["seconds"]) and _positive(m["incremental"][side]["model_seconds"])
         assert 0 < m["incremental"][side]["fixed_s"] < m["incremental"][side]["seconds"]
@@ -52,7 +53,13 @@ def test_ratios_are_computed_from_the_measurements(results):
     assert ingest["ratio_cpu"] == pytest.approx(ingest["project"]["cpu_s"] / ingest["baseline"]["cpu_s"], rel=1e-2)
     assert ingest["ratio_memory"] == pytest.approx(
         ingest["project"]["peak_rss_bytes"] / ingest["baseline"]["peak_rss_bytes"], rel=1e-6)
+    transcode, bare = ingest["transcode"], ingest["baseline"]
+    assert ingest["ratio_transcode_time"] == pytest.approx(transcode["seconds"] / bare["seconds"], rel=1e-2)
+    assert ingest["ratio_floor"] == pytest.approx(
+        (transcode["cpu_s"] + bare["cpu_s"]) / ingest["cores"] / bare["seconds"], rel=1e-2)
     assert build["ratio_time"] == pytest.approx(build["project"]["seconds"] / build["baseline"]["seconds"], rel=1e-2)
+    assert build["ratio_fixed_to_allowance"] == pytest.approx(
+        build["project"]["fixed_s"] / (0.5 * build["baseline"]["seconds"]), rel=1e-2)
     assert incr["ratio_time"] == pytest.approx(incr["incremental"]["seconds"] / incr["full"]["seconds"], rel=1e-2)
     assert start["ratio_parse"] == pytest.approx(start["dbt_parse_partial_s"] / start["dbt_parse_full_s"], rel=1e-6)
     assert m["refresh"]["ratio_memory"] == pytest.approx(m["refresh"]["peak_tree_rss_bytes"] / (4 << 30), rel=1e-6)
@@ -61,7 +68,7 @@ def test_ratios_are_computed_from_the_measurements(results):
 def test_both_ingest_sides_loaded_every_row_of_the_data_set(results):
     ingest, dataset = results["measurements"]["ingest"], results["dataset"]
     # --quick compares every detail file of the data set
-    assert ingest["rows"] == ingest["baseline"]["rows"] == dataset["detail_rows_total"]
+    assert ingest["rows"] == ingest["baseline"]["rows"] == ingest["transcode"]["rows"] == dataset["detail_rows_total"]
     assert ingest["files"] == dataset["detail_files"]
 
 

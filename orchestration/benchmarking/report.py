@@ -11,6 +11,10 @@ DOCS_BEGIN = "<!-- bench:results:begin -->"
 DOCS_END = "<!-- bench:results:end -->"
 GIB = 1 << 30
 MIB = 1 << 20
+# The targets, as ratios to the baseline.
+INGEST_TARGET = 1.5
+BUILD_TARGET = 1.5
+REFRESH_TARGET = 0.10
 
 
 def machine() -> dict:
@@ -51,24 +55,35 @@ def _verdict(ratio: float, target: float | None) -> str:
 
 
 def _ingest_rows(ingest: dict) -> list[tuple]:
-    return [
+    rows = [
         (f"Ingest {ingest['rows']:,} detail rows, time (RawLoader vs read_csv)",
          _seconds(ingest["project"]["seconds"]), _seconds(ingest["baseline"]["seconds"]),
-         f"{ingest['ratio_time']:.2f}", "<= 1.5", _verdict(ingest["ratio_time"], 1.5)),
+         f"{ingest['ratio_time']:.2f}", f"<= {INGEST_TARGET}", _verdict(ingest["ratio_time"], INGEST_TARGET)),
         ("  the same, CPU time (user + system, all threads)",
          _seconds(ingest["project"]["cpu_s"]), _seconds(ingest["baseline"]["cpu_s"]),
          f"{ingest['ratio_cpu']:.2f}", "", "(information)"),
+    ]
+    if "transcode" in ingest:  # measured since 2026-11-29
+        rows += [
+            ("  why: the loader's GB18030 decoding with line numbers alone, on its one thread",
+             _seconds(ingest["transcode"]["seconds"]), _seconds(ingest["baseline"]["seconds"]),
+             f"{ingest['ratio_transcode_time']:.2f}", "", "(information)"),
+            (f"  why: that CPU and bare DuckDB's, spread over {ingest['cores']} cores: the floor of the time ratio",
+             _seconds(ingest["floor_seconds"]), _seconds(ingest["baseline"]["seconds"]),
+             f"{ingest['ratio_floor']:.2f}", "", "(information)"),
+        ]
+    return rows + [
         ("Ingest, peak memory (RSS of the process)",
          _mib(ingest["project"]["peak_rss_bytes"]), _mib(ingest["baseline"]["peak_rss_bytes"]),
-         f"{ingest['ratio_memory']:.2f}", "<= 1.5", _verdict(ingest["ratio_memory"], 1.5)),
+         f"{ingest['ratio_memory']:.2f}", f"<= {INGEST_TARGET}", _verdict(ingest["ratio_memory"], INGEST_TARGET)),
     ]
 
 
 def _build_rows(build: dict) -> list[tuple]:
-    return [
+    rows = [
         (f"dbt full build of {build['baseline']['models']} models (dbt run --full-refresh vs compiled SQL)",
          _seconds(build["project"]["seconds"]), _seconds(build["baseline"]["seconds"]),
-         f"{build['ratio_time']:.2f}", "<= 1.5", _verdict(build["ratio_time"], 1.5)),
+         f"{build['ratio_time']:.2f}", f"<= {BUILD_TARGET}", _verdict(build["ratio_time"], BUILD_TARGET)),
         ("  the same, CPU time (dbt: the whole command)",
          _seconds(build["project"]["cpu_s"]), _seconds(build["baseline"]["cpu_s"]),
          f"{build['ratio_cpu']:.2f}", "", "(information)"),
@@ -76,17 +91,23 @@ def _build_rows(build: dict) -> list[tuple]:
          _seconds(build["project"]["model_seconds"]), _seconds(build["baseline"]["seconds"]),
          f"{build['ratio_model_time']:.2f}", "", "(information)"),
     ]
+    if "allowance_s" in build:  # measured since 2026-11-29
+        rows.append(
+            (f"  why: dbt's fixed cost (start-up, parse, artifacts) vs what {BUILD_TARGET}x leaves it beside the SQL",
+             _seconds(build["project"]["fixed_s"]), _seconds(build["allowance_s"]),
+             f"{build['ratio_fixed_to_allowance']:.2f}", "", "(information)"))
+    return rows
 
 
 def _incremental_rows(incr: dict) -> list[tuple]:
     if "ratio_execution" not in incr:  # written by an earlier version of the bench
         return [(f"Incremental refresh of {incr['month']} (earlier method)", _seconds(incr["incremental"]["seconds"]),
-                 _seconds(incr["full"]["seconds"]), f"{incr['ratio_time']:.1%}", "<= 10%",
-                 _verdict(incr["ratio_time"], 0.10))]
+                 _seconds(incr["full"]["seconds"]), f"{incr['ratio_time']:.1%}", f"<= {REFRESH_TARGET:.0%}",
+                 _verdict(incr["ratio_time"], REFRESH_TARGET))]
     return [
         (f"dbt build of a refresh for {incr['month']} vs the same build from scratch (every model and test)",
          _seconds(incr["incremental"]["seconds"]), _seconds(incr["full"]["seconds"]),
-         f"{incr['ratio_time']:.1%}", "<= 10%", _verdict(incr["ratio_time"], 0.10)),
+         f"{incr['ratio_time']:.1%}", f"<= {REFRESH_TARGET:.0%}", _verdict(incr["ratio_time"], REFRESH_TARGET)),
         ("  the same, CPU time",
          _seconds(incr["incremental"]["cpu_s"]), _seconds(incr["full"]["cpu_s"]),
          f"{incr['ratio_cpu']:.1%}", "", "(information)"),
@@ -96,7 +117,7 @@ def _incremental_rows(incr: dict) -> list[tuple]:
         ("  the same, time of every model and test added up (over dbt's threads)",
          _seconds(incr["incremental"]["model_seconds"]), _seconds(incr["full"]["model_seconds"]),
          f"{incr['ratio_model_time']:.1%}", "", "(information)"),
-        ("  dbt's fixed cost (start-up, parse, artifacts) vs the build from scratch: the floor of the ratio",
+        ("  why: dbt's fixed cost (start-up, parse, artifacts) vs the build from scratch: the floor of the ratio",
          _seconds(incr["incremental"]["fixed_s"]), _seconds(incr["full"]["seconds"]),
          f"{incr['ratio_fixed_floor']:.1%}", "", "(information)"),
     ]
@@ -172,7 +193,10 @@ def markdown(results: dict) -> str:
     ]
     if "refresh" in results["measurements"]:
         refresh = results["measurements"]["refresh"]
-        parts = ", ".join(f"{name.removesuffix('_s')} {_seconds(value)}" for name, value in refresh["phases"].items())
+        parts = ", ".join(
+            f"{name.removesuffix('_s')} {_seconds(value)}" if name.endswith("_s") else f"{name.replace('_', ' ')} {value}"
+            for name, value in refresh["phases"].items()
+        )
         lines += ["", f"Whole refresh by step kind: {parts}; CPU {_seconds(refresh['cpu_s'])} in all "
                       f"(Dagster and its dbt processes)."]
     if "latency" in results["measurements"]:
