@@ -56,6 +56,9 @@ def _clauses(*parts: str) -> str:
 
 
 def bulletin_sentences(b: Bulletin) -> tuple[str, ...]:
+    """The bulletin's text, one sentence a fact, in the desk's order: the period, the year
+    so far, exports and imports, the largest partner and its members, the other main
+    economies, the leading commodities, the corridor."""
     out = [_headline(b)]
     if b.months_in_period < b.period_end.month:  # not the first period of the year
         lead = ""
