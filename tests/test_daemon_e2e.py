@@ -52,12 +52,12 @@ def sensor_runs(instance: dg.DagsterInstance) -> dict[str, list[dg.DagsterRun]]:
     }
 
 
-def files_taken(runs_by_feed: dict[str, list[dg.DagsterRun]]) -> dict[str, list[str]]:
+def files_taken(instance: dg.DagsterInstance, runs_by_feed: dict[str, list[dg.DagsterRun]]) -> dict[str, list[str]]:
     """Each feed's files as the sensors' runs record them (launched for, or joined while
     waiting), once per run that took them: a file taken by two runs shows twice."""
     taken = {feed: [] for feed in FEEDS}
     for run in {run.run_id: run for runs in runs_by_feed.values() for run in runs}.values():
-        for path in files_taken_by(run):
+        for path in files_taken_by(instance, run):
             feed, name = path.split("/", 1)
             taken[feed].append(name)
     return {feed: sorted(names) for feed, names in taken.items()}
@@ -78,7 +78,7 @@ def wait_for_publication(ui, instance: dg.DagsterInstance, published: Path, new_
     while time.monotonic() < deadline:
         ui.processes()  # remember every process, run workers included, for the shutdown check
         by_feed = sensor_runs(instance)
-        taken = files_taken(by_feed)
+        taken = files_taken(instance, by_feed)
         every_file_taken = all(set(new_files[feed]) <= set(taken[feed]) for feed in FEEDS)
         all_finished = all(run.is_finished for runs in by_feed.values() for run in runs)
         if every_file_taken and all_finished and NEW_MONTH in published_months(published):
@@ -116,7 +116,7 @@ def test_next_month_is_published_by_the_daemon_alone(tmp_path):
     launched = sensor_runs(instance)
     assert published, f"{NEW_MONTH} not published within {WAIT_FOR_PUBLICATION_SECONDS} s; {describe(launched)}"
     # exactly once: every new file in one run, never one the refresh had loaded
-    assert files_taken(launched) == new_files, describe(launched)
+    assert files_taken(instance, launched) == new_files, describe(launched)
     runs = [run for feed in FEEDS for run in launched[feed]]
     assert 1 <= len(runs) <= len(FEEDS), describe(launched)
     for run in runs:

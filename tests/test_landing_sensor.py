@@ -13,7 +13,7 @@ import os
 import dagster as dg
 import pytest
 
-from orchestration.automation.sensors import landing_sensor
+from orchestration.automation.sensors import files_taken_by, landing_sensor
 
 FEED = "customs_bulletin"
 RANGE_START = "dagster/asset_partition_range_start"
@@ -248,7 +248,7 @@ def test_a_month_already_queued_is_left_to_that_run(landing, watch):
     skipped = watch.look()
     assert isinstance(skipped, dg.SkipReason) and name in skipped.skip_message
     assert watch.launched() == {hashlib.sha256(b"november").hexdigest()}  # exactly once: never run again
-    assert watch.instance.get_run_by_id(queued).tags[f"landing/joined/{FEED}"] == name
+    assert files_taken_by(watch.instance, watch.instance.get_run_by_id(queued)) == {f"{FEED}/{name}"}
     assert isinstance(watch.look(), dg.SkipReason)
 
 

@@ -124,18 +124,19 @@ def corrections_of(sample: Path, scratch: Path) -> list[tuple[str, bytes, str]]:
     return out
 
 
-def sensor_runs(home: Path) -> list[dg.DagsterRun]:
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        return [run for run in instance.get_runs() if SENSOR_NAME_TAG in run.tags]
+def sensor_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
+    return [run for run in instance.get_runs() if SENSOR_NAME_TAG in run.tags]
 
 
 def settled(home: Path, corrected: set[str]) -> bool:
     """Every correction named by a successful run, and no run waiting or running. (The
     warehouse itself is not read while the daemon runs: a reader would block a writer.)"""
-    runs = sensor_runs(home)
-    if any(not run.is_finished for run in runs):
-        return False
-    launched = set().union(*(files_taken_by(run) for run in runs if run.status == dg.DagsterRunStatus.SUCCESS))
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = sensor_runs(instance)
+        if any(not run.is_finished for run in runs):
+            return False
+        succeeded = [run for run in runs if run.status == dg.DagsterRunStatus.SUCCESS]
+        launched = set().union(*(files_taken_by(instance, run) for run in succeeded))
     return corrected <= launched
 
 
@@ -198,7 +199,8 @@ def test_corrections_under_concurrent_readers(tmp_path, record_property):
     queries = sum(r["queries"] for r in results)
     errors = [e for r in results for e in r["errors"]]
     rows = assert_every_file_accounted_once(live, landing_names(live.root / "landing"))
-    runs = [run for run in sensor_runs(live.root / "dagster_home") if "dagster/parent_run_id" not in run.tags]
+    with dg.DagsterInstance.from_config(str(live.root / "dagster_home")) as instance:
+        runs = [run for run in sensor_runs(instance) if "dagster/parent_run_id" not in run.tags]
     record_property("files_processed", len(rows))
     record_property("corrections", len(corrections))
     record_property("correction_runs", len(runs))

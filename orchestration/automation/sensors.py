@@ -12,8 +12,8 @@ run is one writer on the DuckDB file.
 When a month's files of several feeds land together, the first sensor to see its files
 ready requests the run; the others find that run still waiting (queued behind the one
 writer, or being launched) and leave their files to it, since its load steps list the
-landing zone only when they start (landing_watch.evaluate). The waiting run is tagged
-with the files it took over. A sensor that looks after the run has started requests its
+landing zone only when they start (landing_watch.evaluate). The waiting run's event log
+records the files it took over. A sensor that looks after the run has started requests its
 own run, as before: a started run may already have listed the landing zone. The sensors
 are evaluated one after another (dagster.yaml), so that a run requested by one sensor is
 visible to the next.
@@ -21,6 +21,7 @@ visible to the next.
 
 import dagster as dg
 import duckdb
+from dagster._core.events import EngineEventData
 from dagster._core.storage.tags import (
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -38,7 +39,8 @@ from orchestration.periods import add_months, month_key, parse_month
 LOOK_INTERVAL_SECONDS = 15
 # Runs none of whose steps has started: queued for the writer, or being launched.
 NOT_STARTED_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTING]
-JOINED_FILES_TAG = "landing/joined/{feed}"
+# Metadata key of the event that records, in a waiting run's log, the files of a feed it took over.
+JOINED_FILES_KEY = "landing/joined/{feed}"
 
 
 def run_request_for(run: PlannedRun) -> dg.RunRequest:
@@ -52,12 +54,17 @@ def run_request_for(run: PlannedRun) -> dg.RunRequest:
     return dg.RunRequest(run_key=run.run_key, tags=tags)
 
 
-def files_taken_by(run: dg.DagsterRun) -> set[str]:
-    """The landing files (feed/name) a sensor's run was launched for or took over while it waited."""
-    taken = {f"{run.tags['landing/feed']}/{name}" for name in run.tags.get("landing/files", "").split(",") if name}
-    for feed in settings.FEEDS:
-        joined = run.tags.get(JOINED_FILES_TAG.format(feed=feed), "")
-        taken |= {f"{feed}/{name}" for name in joined.split(",") if name}
+def files_taken_by(instance: dg.DagsterInstance, run: dg.DagsterRun) -> set[str]:
+    """The landing files (feed/name) a sensor's run was launched for or took over while it
+    waited (none for a run launched by hand)."""
+    launched_for = run.tags.get("landing/files", "").split(",")
+    taken = {f"{run.tags['landing/feed']}/{name}" for name in launched_for if name}
+    for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
+        metadata = record.dagster_event.engine_event_data.metadata
+        for feed in settings.FEEDS:
+            joined = metadata.get(JOINED_FILES_KEY.format(feed=feed))
+            if joined is not None:
+                taken |= {f"{feed}/{name}" for name in joined.value.split(",")}
     return taken
 
 
@@ -99,17 +106,24 @@ def months_between(first: str, last: str) -> set[str]:
     return months
 
 
-def tag_joined_files(
+def record_joined_files(
     instance: dg.DagsterInstance, feed: str, months_by_run: dict[str, set[str]], names: list[str]
 ) -> None:
-    """Records on each waiting run which of this feed's files it took over (seen in the UI)."""
-    key = JOINED_FILES_TAG.format(feed=feed)
+    """Records in each waiting run's event log which of this feed's files it took over (seen
+    in the run's log in the UI). An event, not a run tag: Dagster's run storage rewrites a
+    run's tags from a copy read a moment before whenever the run's status changes, so a tag
+    added while the run was being launched was lost (seen in tests/test_daemon_e2e.py);
+    the event log is only appended to."""
+    key = JOINED_FILES_KEY.format(feed=feed)
     for run_id, months in months_by_run.items():
-        mine = [name for name in names if month_key(parse_landing_name(feed, name).reference_month) in months]
+        mine = sorted(name for name in names if month_key(parse_landing_name(feed, name).reference_month) in months)
         run = instance.get_run_by_id(run_id)
         if mine and run is not None:
-            earlier = run.tags.get(key, "").split(",") if run.tags.get(key) else []
-            instance.add_run_tags(run_id, {key: ",".join(sorted({*earlier, *mine}))[:4000]})
+            instance.report_engine_event(
+                f"{feed}: took over {', '.join(mine)}, which landed while this run waited",
+                run,
+                EngineEventData(metadata={key: dg.MetadataValue.text(",".join(mine))}),
+            )
 
 
 def landing_sensor(feed: str) -> dg.SensorDefinition:
@@ -137,7 +151,7 @@ def landing_sensor(feed: str) -> dg.SensorDefinition:
             waiting_run_months,
         )
         if outcome.joined:
-            tag_joined_files(context.instance, feed, not_started, outcome.joined)
+            record_joined_files(context.instance, feed, not_started, outcome.joined)
         context.update_cursor(outcome.cursor.to_json())
         for name in outcome.ignored:
             context.log.warning(f"{feed}/{name} matches no feed's name pattern: left alone")
