@@ -13,7 +13,9 @@ DBT_SOURCES := $(shell find dbt_project -type f 2>/dev/null) dbt_project.yml pro
 
 .PHONY: setup run test ui sample-data docs bench reliability validate clean
 
-setup: $(VENV)/.installed target/manifest.json $(DAGSTER_HOME)/dagster.yaml
+PLAIN_EXTRACT := orchestration/parsing/_plain_extract.so
+
+setup: $(VENV)/.installed $(PLAIN_EXTRACT) target/manifest.json $(DAGSTER_HOME)/dagster.yaml
 
 # The environment: exact pins of every package from constraints.txt. The project's own code
 # is not installed: PYTHONPATH (exported above) points at the repository.
@@ -21,6 +23,10 @@ $(VENV)/.installed: constraints.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r constraints.txt
 	touch $@
+
+# The detail extract's fast path, a C function the loader calls through ctypes.
+$(PLAIN_EXTRACT): orchestration/parsing/plain_extract.c
+	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $<
 
 # dagster-dbt loads the manifest at import time; `dbt parse` writes it offline.
 target/manifest.json: $(VENV)/.installed $(DBT_SOURCES)

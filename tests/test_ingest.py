@@ -28,6 +28,7 @@ import pytest
 from orchestration.ingest import loader as loader_module
 from orchestration.ingest import raw_checks
 from orchestration.ingest.loader import FEED_TABLES, FileOutcome, RawLoader, landing_files
+from orchestration.parsing import plain_extract
 from orchestration.sample_data import generate
 from orchestration.settings import FEEDS, REPO_ROOT
 from tests import landing_factory as factory
@@ -365,6 +366,46 @@ def test_batches_of_one_extract_load_what_one_batch_loads(landing, quarantine, t
 
     assert len({row[-3] for row in together}) == len(landing_files(landing, "customs_detail")) > 1  # source_file
     assert one_by_one == together
+
+
+def test_fast_path_loads_what_the_checked_path_loads(landing, quarantine, tmp_path, monkeypatch):
+    # plain extracts go through plain_extract.c and a typed read; the others, here one with a
+    # quoted amount, which the contract allows, through the Python transcoder and checked read
+    unusual = one_file(landing, "customs_detail", "cq_detail_2021-11_import_*.csv")
+    lines = unusual.read_bytes().split(b"\r\n")
+    fields = lines[1].split(b",")
+    fields[-2] = b'"' + fields[-2] + b'"'  # 人民币
+    unusual.write_bytes(b"\r\n".join([lines[0], b",".join(fields), *lines[2:]]))
+    taken = {}
+
+    def transcoded(candidate, target):
+        result = transcoded_by_loader(candidate, target)
+        taken[candidate.path.name] = result.plain
+        return result
+
+    def detail_rows(warehouse: Path) -> list[tuple]:
+        with duckdb.connect(str(warehouse)) as connection:
+            outcomes = load_all(connection, landing, quarantine, feeds=["customs_detail"])
+            assert {outcome.status for outcome in outcomes.values()} == {"loaded"}
+            return connection.execute(
+                "SELECT * EXCLUDE (load_id, loaded_at) FROM raw.customs_detail ORDER BY source_file, source_row"
+            ).fetchall()
+
+    transcoded_by_loader = loader_module._transcoded
+    monkeypatch.setattr(loader_module, "_transcoded", transcoded)
+    fast = detail_rows(tmp_path / "fast.duckdb")
+    assert [name for name, plain in taken.items() if not plain] == [unusual.name]
+    monkeypatch.setattr(plain_extract, "transcode_plain", lambda *args: None)
+    taken.clear()
+    checked = detail_rows(tmp_path / "checked.duckdb")
+
+    assert taken and not any(taken.values())
+    assert fast == checked and len(fast) > 1000
+    with duckdb.connect(str(tmp_path / "fast.duckdb")) as connection:
+        quoted_amount = connection.execute(
+            "SELECT value_cny FROM raw.customs_detail WHERE source_file = ? AND source_row = 2", [relative(unusual)]
+        ).fetchone()[0]
+    assert quoted_amount == Decimal(fields[-2].strip(b'"').decode())
 
 
 # -- 4. corrected vintages and the exact slice replace -------------------------------------

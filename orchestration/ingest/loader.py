@@ -11,6 +11,7 @@ Identical bytes already loaded are recorded once as a duplicate and not loaded a
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import tempfile
 import uuid
@@ -31,10 +32,10 @@ from orchestration.parsing.detail_extract import (
     checked_rows_query,
     diagnose_extracts,
     expected_rows,
-    transcode_to_utf8,
 )
 from orchestration.parsing.errors import ContractViolation
 from orchestration.parsing.landing_names import LandingName, check_release_dates, parse_landing_name
+from orchestration.parsing.plain_extract import transcode_extract
 from orchestration.parsing.train_log import parse_train_log
 from orchestration.periods import months_in_customs_period
 
@@ -81,6 +82,12 @@ def sha256_of(path: Path) -> str:
         while chunk := handle.read(HASH_CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def _hashes(paths: list[Path]) -> dict[Path, str]:
+    """The SHA-256 of each file, on every core: hashlib lets go of the GIL."""
+    with ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)), thread_name_prefix="sha256") as pool:
+        return dict(zip(paths, pool.map(sha256_of, paths)))
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -135,15 +142,22 @@ class RawLoader:
         """Decide on every file, in the order given (oldest vintage first).
 
         The small files of the bulletin and the train log are loaded one by one. Detail
-        extracts are loaded a batch of about DETAIL_BATCH_BYTES at a time: one parallel,
-        checked DuckDB read per batch, in one transaction, while the next batch is transcoded.
+        extracts are loaded a batch of about DETAIL_BATCH_BYTES at a time: one parallel DuckDB
+        read per batch (typed where the transcoder checked every row already, checked
+        otherwise), in one transaction, while the next batch is transcoded.
         """
+        from orchestration.ingest.landing_guard import screen  # imports this module: import here
+
         outcomes: dict[int, FileOutcome] = {}
         extracts: list[tuple[int, _Candidate]] = []
         twins: list[int] = []  # the same bytes as a file of this call: decided once that one is
         candidates_seen: set[str] = set()
+        paths = [Path(path) for path in paths]
+        # never hashed or parsed: outside the zone, a symlink, an unknown name, a bomb
+        screened = [screen(self, path) for path in paths]
+        hashes = _hashes([path for path, outcome in zip(paths, screened) if outcome is None])
         for index, path in enumerate(paths):
-            decided = self._triage(Path(path))
+            decided = screened[index] or self._triage(path, hashes[path])
             if isinstance(decided, FileOutcome):
                 outcomes[index] = decided
             elif decided.sha in candidates_seen:
@@ -156,19 +170,15 @@ class RawLoader:
                 candidates_seen.add(decided.sha)
         outcomes.update(self._load_extracts(extracts))
         for index in twins:  # now a duplicate of its twin, or refused as it was
-            outcomes[index] = self.load(Path(paths[index]))
+            outcomes[index] = self.load(paths[index])
         return [outcomes[index] for index in range(len(paths))]
 
-    def _triage(self, path: Path) -> FileOutcome | _Candidate:
-        """An outcome for a file decided without reading its content, or the candidate to load."""
-        from orchestration.ingest.landing_guard import screen  # imports this module: import here
-
-        if (screened := screen(self, path)) is not None:
-            return screened  # never hashed or parsed: outside the zone, a symlink, an unknown name, a bomb
+    def _triage(self, path: Path, sha: str) -> FileOutcome | _Candidate:
+        """An outcome for a screened file decided without parsing its content (``sha``, its
+        SHA-256, tells a duplicate), or the candidate to load."""
         feed = path.parent.name
         relative = f"{feed}/{path.name}"
         started = datetime.now(timezone.utc)
-        sha = sha256_of(path)
         size = path.stat().st_size
 
         earlier = self.con.execute(
@@ -431,12 +441,12 @@ class RawLoader:
 
 def _transcoded(candidate: _Candidate, target: Path) -> TranscodedExtract | ContractViolation:
     """The extract in UTF-8 at ``target``, or why it cannot be read."""
+    name = candidate.name
     try:
-        lines = transcode_to_utf8(candidate.path, target)
+        lines, plain = transcode_extract(candidate.path, target, name.reference_month)
     except ContractViolation as violation:
         return violation
-    name = candidate.name
-    return TranscodedExtract(candidate.relative, target, lines, name.reference_month, name.flow)
+    return TranscodedExtract(candidate.relative, target, lines, name.reference_month, name.flow, plain)
 
 
 def _batches(extracts: list[tuple[int, _Candidate]], batch_bytes: int) -> list[list[tuple[int, _Candidate]]]:

@@ -4,8 +4,11 @@ The extract runs to tens of millions of rows, so nothing here loops over rows in
 the file is transcoded to UTF-8 in fixed-size chunks (checking the encoding strictly on
 the way, and writing each line's number in front of it with numpy), then DuckDB reads
 many extracts in one parallel statement that checks every row against the contract as it
-goes (``checked_rows_query``), so a good batch costs about what a bare ``read_csv`` does. Only when that read fails does ``diagnose_extracts`` stage the
-text and say, per file, which check failed first, on which line, with which value.
+goes (``checked_rows_query``). Only when that read fails does ``diagnose_extracts`` stage
+the text and say, per file, which check failed first, on which line, with which value.
+
+This is the path every extract can take. Plain extracts, most of them, take a faster one
+(plain_extract.py) that transcodes and checks in C; this one names what is wrong.
 """
 
 from __future__ import annotations
@@ -166,6 +169,7 @@ class TranscodedExtract:
     lines: int  # as counted by transcode_to_utf8, header included
     reference_month: date
     flow: str
+    plain: bool = False  # every row passed transcode_plain's checks: the read may skip them
 
 
 class ContractBreach(Exception):
@@ -179,6 +183,8 @@ READER_OPTIONS = (
 # The transcoded file's columns: the line number transcode_to_utf8 writes, then the
 # extract's fields as text (checked before they are cast).
 _TEXT_COLUMNS = ", ".join(["'source_row': 'INTEGER'", *(f"'{name}': 'VARCHAR'" for name in DETAIL_COLUMNS)])
+# The same, typed: for extracts whose rows transcode_plain has checked already.
+_TYPED_COLUMNS = ", ".join(["'source_row': 'INTEGER'", *(f"'{name}': '{kind}'" for name, kind in DETAIL_COLUMNS.items())])
 # The position (1-based) of a row's file in the list read: indexes the per-file parameters.
 _FILE_POSITION = "CAST(file_index AS BIGINT) + 1"
 
@@ -198,7 +204,17 @@ def checked_rows_query(extracts: list[TranscodedExtract]) -> tuple[str, dict]:
     Line numbers are the first field of the transcoded file. A record is one line: fields of
     the extract never contain line breaks, and the caller checks that the rows read equal the
     lines counted.
+
+    Where every extract is plain (``transcode_plain`` checked each row on its way), the
+    columns are read typed, with no checks: what a bare ``read_csv`` costs.
     """
+    paths = [str(e.utf8_path) for e in extracts]
+    if all(extract.plain for extract in extracts):
+        sql = f"""
+            SELECT {", ".join(DETAIL_COLUMNS)}, source_row, {_FILE_POSITION} AS file_position
+            FROM read_csv($paths, columns = {{{_TYPED_COLUMNS}}}, {READER_OPTIONS})
+        """
+        return sql, {"paths": paths}
     breach = " OR ".join(f"({check.condition})" for check in _checks() if check.in_checked_read)
     typed = ", ".join(
         name if kind == "VARCHAR" else f"CAST({name} AS {kind}) AS {name}" for name, kind in DETAIL_COLUMNS.items()
@@ -212,7 +228,7 @@ def checked_rows_query(extracts: list[TranscodedExtract]) -> tuple[str, dict]:
                    THEN error('contract breach: ' || $keys[{_FILE_POSITION}]) ELSE true END
     """
     params = {
-        "paths": [str(e.utf8_path) for e in extracts],
+        "paths": paths,
         "periods": [f"{e.reference_month:%Y%m}" for e in extracts],
         "keys": [e.key for e in extracts],
         **NUMBER_PATTERNS,
