@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 
@@ -53,6 +54,9 @@ def test_ratios_are_computed_from_the_measurements(results):
     assert ingest["ratio_cpu"] == pytest.approx(ingest["project"]["cpu_s"] / ingest["baseline"]["cpu_s"], rel=1e-2)
     assert ingest["ratio_memory"] == pytest.approx(
         ingest["project"]["peak_rss_bytes"] / ingest["baseline"]["peak_rss_bytes"], rel=1e-6)
+    rounds = ingest["rounds"]  # each side's median round is the one reported
+    assert ingest["project"]["seconds"] == pytest.approx(statistics.median_high(r["project_s"] for r in rounds), rel=1e-2)
+    assert ingest["baseline"]["seconds"] == pytest.approx(statistics.median_high(r["baseline_s"] for r in rounds), rel=1e-2)
     transcode, bare = ingest["transcode"], ingest["baseline"]
     assert ingest["ratio_transcode_time"] == pytest.approx(transcode["seconds"] / bare["seconds"], rel=1e-2)
     assert ingest["ratio_floor"] == pytest.approx(

@@ -12,7 +12,7 @@ import pytest
 
 from orchestration.parsing.detail_extract import DETAIL_HEADER, TranscodedExtract, checked_rows_query, transcode_to_utf8
 from orchestration.parsing.landing_names import parse_landing_name
-from orchestration.parsing.plain_extract import transcode_plain
+from orchestration.parsing.plain_extract import MAX_PLAIN_LINE, transcode_plain
 from tests.parser_fixtures import detail_rows, write_detail
 
 NOV_2021 = date(2021, 11, 1)
@@ -169,9 +169,18 @@ def test_the_file_period_is_checked(tmp_path):
 
 
 def test_a_line_longer_than_a_chunk(tmp_path):
-    # the unfinished line is carried into the next chunk, and the output buffer grows for it
+    # the unfinished line is carried from chunk to chunk
     rows = detail_rows(NOV_2021)
     rows[1][2] = "很长的商品名称" * 30_000
     src = crafted(tmp_path, rows)
     assert numbered(plain_text(src, tmp_path, chunk_bytes=4096)) == numbered(python_text(src, tmp_path))
+
+
+def test_a_line_longer_than_any_plain_one(tmp_path):
+    # carried from chunk to chunk no further than MAX_PLAIN_LINE: the copies would grow with it
+    rows = detail_rows(NOV_2021)
+    rows[1][2] = "很长" * (MAX_PLAIN_LINE // 2)  # 2 MiB in GB18030
+    src = crafted(tmp_path, rows)
+    assert plain_text(src, tmp_path, chunk_bytes=1 << 16) is None
+    assert python_text(src, tmp_path).count(b"\r\n") == len(rows) + 1  # the Python path reads it
 

@@ -69,6 +69,11 @@ def _ingest_rows(ingest: dict) -> list[tuple]:
          _seconds(ingest["project"]["cpu_s"]), _seconds(ingest["baseline"]["cpu_s"]),
          f"{ingest['ratio_cpu']:.2f}", "", "(information)"),
     ]
+    if len(ingest.get("rounds", [])) > 1:  # rounds since 2026-11-29; the rows above are each side's median
+        rows.append((f"  time of each of the {len(ingest['rounds'])} rounds, loader / bare",
+                     ", ".join(_seconds(r["project_s"]) for r in ingest["rounds"]),
+                     ", ".join(_seconds(r["baseline_s"]) for r in ingest["rounds"]),
+                     ", ".join(f"{r['ratio_time']:.2f}" for r in ingest["rounds"]), "", "(information)"))
     if "transcode" in ingest:  # measured since 2026-11-29
         rows += [
             (f"  why: the loader's transcoding alone, on its one thread ({_plain_files(ingest)})",

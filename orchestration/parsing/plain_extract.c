@@ -90,7 +90,9 @@ static inline __attribute__((always_inline)) int put_character(const uint8_t *in
     } else {
         return 0;
     }
-    memcpy(out + *written, &utf8, 4); /* the count byte is overwritten by what follows */
+    out[*written] = (uint8_t)utf8; /* up to three bytes; the count says how many are kept */
+    out[*written + 1] = (uint8_t)(utf8 >> 8);
+    out[*written + 2] = (uint8_t)(utf8 >> 16);
     *written += utf8 >> 24;
     return utf8 != 0;
 }
@@ -150,7 +152,7 @@ static int64_t put_number(uint8_t *out, int64_t value) {
 
 /* Transcodes the whole lines of in[0:n], numbering them from first_line, into out, which
  * holds at least 3 * n + 64 bytes. The tables give each GB18030 sequence in UTF-8: its
- * bytes in the low three bytes (in order, little-endian), their count in the high byte,
+ * bytes in the low three bytes (the first lowest), their count in the high byte,
  * 0 for a sequence the strict decoder refuses. two_byte is indexed by
  * (lead - 0x81) * 191 + (trail - 0x40), four_byte by the sequence's linear index. An
  * unfinished last line is left for the next call. */

@@ -23,6 +23,9 @@ LIBRARY = Path(__file__).with_name("_plain_extract.so")
 # its four-byte ones up to the last in the Basic Multilingual Plane (0x8431A439) by their
 # linear index; the C code leaves the rest (supplementary planes) to the Python path.
 _LEADS, _TRAILS, _FOUR_BYTE_COUNT = 126, 191, 39_420
+# A line of the extract runs to a few hundred bytes; one longer than this is not plain (and
+# carrying it from chunk to chunk would cost more and more).
+MAX_PLAIN_LINE = 1 << 20
 
 
 class _Result(ctypes.Structure):
@@ -44,7 +47,7 @@ def _library() -> ctypes.CDLL:
 
 def _utf8_entry(sequence: bytes) -> int:
     """One GB18030 sequence as plain_extract.c's tables hold it: its UTF-8 bytes in order
-    (little-endian) and their count in the high byte, as Python's strict decoder reads it;
+    (the first lowest) and their count in the high byte, as Python's strict decoder reads it;
     0 where that decoder refuses the sequence."""
     try:
         decoded = sequence.decode(SOURCE_ENCODING)
@@ -93,7 +96,7 @@ def transcode_plain(src: Path, dst: Path, period: str, chunk_bytes: int = 4 << 2
     header = DETAIL_HEADER.encode(SOURCE_ENCODING) + b"\r\n"
     library, (two_byte, four_byte) = _library(), _tables()
     result, period_bytes = _Result(), period.encode("ascii")
-    output = bytearray(_output_bytes(chunk_bytes + (1 << 16)))  # room for a chunk and a line left over
+    output = bytearray(_output_bytes(chunk_bytes + MAX_PLAIN_LINE))
     with open(src, "rb") as source, open(dst, "wb") as target:
         if source.readline(len(header)) != header:
             return None  # a wrong or BOM-marked header: the Python path says which
@@ -101,8 +104,6 @@ def transcode_plain(src: Path, dst: Path, period: str, chunk_bytes: int = 4 << 2
         lines, unfinished = 1, b""
         while chunk := source.read(chunk_bytes):
             data = unfinished + chunk
-            if len(output) < _output_bytes(len(data)):  # a line longer than 64 KiB: rare, and not plain
-                output = bytearray(_output_bytes(2 * len(data)))
             plain = library.plain_extract_lines(
                 data, len(data), (ctypes.c_char * len(output)).from_buffer(output), lines + 1,
                 two_byte, four_byte, _FOUR_BYTE_COUNT, period_bytes, ctypes.byref(result),
@@ -112,6 +113,8 @@ def transcode_plain(src: Path, dst: Path, period: str, chunk_bytes: int = 4 << 2
             target.write(memoryview(output)[: result.written])
             lines += result.lines
             unfinished = data[result.consumed :]
+            if len(unfinished) > MAX_PLAIN_LINE:
+                return None
     return None if unfinished else lines
 
 
