@@ -4,6 +4,7 @@ work on a laptop from the repository root."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,19 @@ def warehouse_db() -> Path:
 
 def published_dir() -> Path:
     return _path("PUBLISHED_DIR", REPO_ROOT / "data" / "published")
+
+
+def scratch_dir() -> Path | None:
+    """Where the loader writes detail extracts in UTF-8 for the moment DuckDB reads them
+    (at most two batches, a few hundred MB): a RAM-backed folder where there is room, as the
+    files are read once and deleted (writing them through the disk's file system cost 2.5
+    times the CPU on these machines); else the system's temporary folder (None)."""
+    if value := os.environ.get("SCRATCH_DIR"):
+        return Path(value).resolve()
+    ram = Path("/dev/shm")
+    if ram.is_dir() and os.access(ram, os.W_OK) and shutil.disk_usage(ram).free >= 1 << 30:
+        return ram
+    return None
 
 
 def reference_dir() -> Path:

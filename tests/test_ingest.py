@@ -536,7 +536,10 @@ def _storage_bytes(warehouse: Path) -> int:
 
 
 @pytest.mark.slow
-def test_sigkill_mid_load_leaves_raw_and_audit_as_they_were(landing, quarantine, warehouse_path, tmp_path):
+def test_sigkill_mid_load_leaves_raw_and_audit_as_they_were(landing, quarantine, warehouse_path, tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setenv("SCRATCH_DIR", str(scratch))
     con = duckdb.connect(str(warehouse_path))
     load_all(con, landing, quarantine)
     before = raw_state(con)
@@ -568,6 +571,8 @@ def test_sigkill_mid_load_leaves_raw_and_audit_as_they_were(landing, quarantine,
         if child.poll() is None:
             child.kill()
             child.wait()
+    left_behind = list(scratch.glob(f"cq-load-{child.pid}-*/*.csv"))
+    assert left_behind, "the killed load's UTF-8 copy of the extract was not in SCRATCH_DIR"
 
     con = duckdb.connect(str(warehouse_path))
     try:
@@ -577,6 +582,24 @@ def test_sigkill_mid_load_leaves_raw_and_audit_as_they_were(landing, quarantine,
         assert table_checksum(con, "customs_detail", "source_file = ?", [relative(extract)])[0] == big_rows
     finally:
         con.close()
+    assert not any(path.exists() for path in left_behind), "the next load did not clear the dead load's scratch"
+    assert list(scratch.iterdir()) == []
+
+
+def test_scratch_of_dead_loads_is_cleared_and_of_live_ones_kept(landing, quarantine, con, tmp_path, monkeypatch):
+    scratch = tmp_path / "scratch"
+    monkeypatch.setenv("SCRATCH_DIR", str(scratch))
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead, live = scratch / f"cq-load-{finished.stdout.strip()}-x1", scratch / f"cq-load-{os.getppid()}-x2"
+    for folder in (dead, live):
+        folder.mkdir(parents=True)
+        (folder / "0.csv").write_bytes(b"left behind")
+
+    outcomes = load_all(con, landing, quarantine, feeds=["customs_detail"])
+
+    assert {outcome.status for outcome in outcomes.values()} == {"loaded"}
+    assert not dead.exists() and (live / "0.csv").exists()
+    assert sorted(scratch.iterdir()) == [live]  # this load's own folder is gone too
 
 
 # -- 6. the raw-layer checks ---------------------------------------------------------------

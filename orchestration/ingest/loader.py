@@ -24,6 +24,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from orchestration import settings
 from orchestration.parsing.bulletin import parse_bulletin
 from orchestration.parsing.detail_extract import (
     DETAIL_COLUMNS,
@@ -265,7 +266,7 @@ class RawLoader:
         DuckDB releases it, so the two overlap; at most two batches of UTF-8 copies exist."""
         outcomes: dict[int, FileOutcome] = {}
         batches = _batches(extracts, DETAIL_BATCH_BYTES)
-        with tempfile.TemporaryDirectory(prefix="cq-load-") as scratch:
+        with _scratch_folder() as scratch:
             transcoder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="transcode")
 
             def transcode(batch: list[tuple[int, _Candidate]]) -> list[Future]:
@@ -447,6 +448,28 @@ def _transcoded(candidate: _Candidate, target: Path) -> TranscodedExtract | Cont
     except ContractViolation as violation:
         return violation
     return TranscodedExtract(candidate.relative, target, lines, name.reference_month, name.flow, plain)
+
+
+def _scratch_folder() -> tempfile.TemporaryDirectory:
+    """A new scratch folder for this load, named for this process. Folders that a process
+    which died (a crash, a kill) left behind are removed first: under /dev/shm they hold
+    memory."""
+    root = settings.scratch_dir() or Path(tempfile.gettempdir())
+    for stale in root.glob("cq-load-*-*"):
+        owner = stale.name.split("-")[2]
+        if owner.isdigit() and not _process_alive(int(owner)):
+            shutil.rmtree(stale, ignore_errors=True)
+    return tempfile.TemporaryDirectory(prefix=f"cq-load-{os.getpid()}-", dir=root)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's
+    return True
 
 
 def _batches(extracts: list[tuple[int, _Candidate]], batch_bytes: int) -> list[list[tuple[int, _Candidate]]]:
