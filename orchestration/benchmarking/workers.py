@@ -76,11 +76,13 @@ def ingest_transcode(params: dict) -> dict:
     numbers and the row checks in one pass). The loader cannot finish before this does."""
     import tempfile
 
+    from orchestration import settings
     from orchestration.parsing.landing_names import parse_landing_name
     from orchestration.parsing.plain_extract import transcode_extract
 
     lines = plain = 0
-    with tempfile.TemporaryDirectory(prefix="cq-bench-transcode-") as scratch, Timed() as timed:
+    scratch_root = settings.scratch_dir()  # where the loader writes them
+    with tempfile.TemporaryDirectory(prefix="cq-bench-transcode-", dir=scratch_root) as scratch, Timed() as timed:
         target = Path(scratch) / "extract.csv"
         for path in map(Path, params["files"]):
             counted, checked = transcode_extract(path, target, parse_landing_name("customs_detail", path.name).reference_month)
