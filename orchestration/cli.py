@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -23,6 +22,7 @@ from orchestration import settings
 from orchestration.ingest.loader import landing_files
 from orchestration.parsing.landing_names import parse_landing_name
 from orchestration.periods import month_key
+from orchestration.processes import process_alive
 
 # How long `ui` waits for Dagster to stop by itself before killing what is left.
 SHUTDOWN_GRACE_SECONDS = 30
@@ -59,19 +59,6 @@ def run_process_id(instance: dg.DagsterInstance, run: dg.DagsterRun) -> int | No
         if pid is not None:
             return int(pid.value)
     return None
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a killed process nobody has reaped yet still answers, as a zombie (Linux)
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 def refresh(first: str | None, last: str | None) -> int:

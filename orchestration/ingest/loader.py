@@ -39,6 +39,7 @@ from orchestration.parsing.landing_names import LandingName, check_release_dates
 from orchestration.parsing.plain_extract import transcode_extract
 from orchestration.parsing.train_log import parse_train_log
 from orchestration.periods import months_in_customs_period
+from orchestration.processes import process_alive
 
 RAW_SCHEMA_SQL = Path(__file__).with_name("raw_schema.sql")
 
@@ -457,19 +458,9 @@ def _scratch_folder() -> tempfile.TemporaryDirectory:
     root = settings.scratch_dir() or Path(tempfile.gettempdir())
     for stale in root.glob("cq-load-*-*"):
         owner = stale.name.split("-")[2]
-        if owner.isdigit() and not _process_alive(int(owner)):
+        if owner.isdigit() and not process_alive(int(owner)):
             shutil.rmtree(stale, ignore_errors=True)
     return tempfile.TemporaryDirectory(prefix=f"cq-load-{os.getpid()}-", dir=root)
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's
-    return True
 
 
 def _batches(extracts: list[tuple[int, _Candidate]], batch_bytes: int) -> list[list[tuple[int, _Candidate]]]:
