@@ -8,11 +8,12 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pytest
 
 from orchestration.parsing.detail_extract import DETAIL_HEADER, TranscodedExtract, checked_rows_query, transcode_to_utf8
 from orchestration.parsing.landing_names import parse_landing_name
-from orchestration.parsing.plain_extract import MAX_PLAIN_LINE, transcode_plain
+from orchestration.parsing.plain_extract import MAX_PLAIN_LINE, _utf8_entries, transcode_plain
 from tests.parser_fixtures import detail_rows, write_detail
 
 NOV_2021 = date(2021, 11, 1)
@@ -184,3 +185,13 @@ def test_a_line_longer_than_any_plain_one(tmp_path):
     assert plain_text(src, tmp_path, chunk_bytes=1 << 16) is None
     assert python_text(src, tmp_path).count(b"\r\n") == len(rows) + 1  # the Python path reads it
 
+
+def test_tables_when_the_codec_refuses_a_sequence():
+    # built in one decode; should the codec refuse a sequence, each is decoded on its own
+    def entry(character: str) -> int:
+        utf8 = character.encode("utf-8")
+        return int.from_bytes(utf8, "little") | len(utf8) << 24
+
+    sequences = np.array([[0xB0, 0xA1], [0x81, 0x7F], [0xA1, 0xA4]], dtype=np.uint8)  # 啊, nothing, ·
+    assert list(_utf8_entries(sequences)) == [entry("啊"), 0, entry("·")]
+    assert list(_utf8_entries(sequences[[0, 2]])) == [entry("啊"), entry("·")]

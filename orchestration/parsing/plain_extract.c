@@ -64,32 +64,33 @@ static int plain_fields(const uint8_t **start, const int64_t *length, const int 
         && plain_number(start[14], length[14], 2);
 }
 
+/* The tables give each GB18030 sequence in UTF-8: its bytes in the low three bytes (the
+ * first lowest), their count in the high byte, 0 for a sequence the strict decoder refuses.
+ * pairs is indexed by a character's first two bytes, (first << 8) | second; where those
+ * begin a four-byte sequence it holds FOUR_BYTE_LEAD, and four_byte, indexed by the
+ * sequence's linear index, gives the character. */
+#define FOUR_BYTE_LEAD 0xFF000000u
 typedef struct {
-    const uint32_t *two_byte, *four_byte;
+    const uint32_t *pairs, *four_byte;
     int64_t four_byte_count;
 } gb18030_tables;
 
-/* Decodes the GB18030 character at in[*i] (a byte >= 0x80) before in[stop], writing it in
- * UTF-8; 0 where the strict decoder refuses it or the tables do not reach it. */
-static inline __attribute__((always_inline)) int put_character(const uint8_t *in, int64_t *i, int64_t stop, uint8_t *out, int64_t *written,
-                         const gb18030_tables *tables) {
-    uint8_t b1 = in[*i];
-    if (b1 == 0x80 || b1 == 0xFF || *i + 1 >= stop) return 0;
-    uint8_t b2 = in[*i + 1];
-    uint32_t utf8;
-    if (b2 >= 0x40 && b2 != 0x7F && b2 != 0xFF) {
-        utf8 = tables->two_byte[(b1 - 0x81) * 191 + (b2 - 0x40)];
-        *i += 2;
-    } else if (b2 >= 0x30 && b2 <= 0x39 && *i + 3 < stop) {
+/* Decodes the GB18030 character at in[*i] (a byte >= 0x80) and writes it in UTF-8; 0 where
+ * the strict decoder refuses it or the tables do not reach it. The line goes on at least to
+ * its CR and LF, which no sequence contains: the bytes read past the character's start are
+ * always the line's. */
+static inline __attribute__((always_inline)) int put_character(const uint8_t *in, int64_t *i, uint8_t *out,
+                                                               int64_t *written, const gb18030_tables *tables) {
+    uint32_t utf8 = tables->pairs[(uint32_t)in[*i] << 8 | in[*i + 1]];
+    if (utf8 == FOUR_BYTE_LEAD) {
         uint8_t b3 = in[*i + 2], b4 = in[*i + 3];
         if (b3 < 0x81 || b3 == 0xFF || b4 < 0x30 || b4 > 0x39) return 0;
-        int64_t index = (b1 - 0x81) * 12600 + (b2 - 0x30) * 1260 + (b3 - 0x81) * 10 + (b4 - 0x30);
+        int64_t index = (in[*i] - 0x81) * 12600 + (in[*i + 1] - 0x30) * 1260 + (b3 - 0x81) * 10 + (b4 - 0x30);
         if (index >= tables->four_byte_count) return 0; /* beyond the tables: left to Python */
         utf8 = tables->four_byte[index];
-        *i += 4;
-    } else {
-        return 0;
+        *i += 2;
     }
+    *i += 2;
     out[*written] = (uint8_t)utf8; /* up to three bytes; the count says how many are kept */
     out[*written + 1] = (uint8_t)(utf8 >> 8);
     out[*written + 2] = (uint8_t)(utf8 >> 16);
@@ -119,7 +120,7 @@ static int plain_line(const uint8_t *in, int64_t pos, int64_t stop, uint8_t *out
                     break;
                 }
                 if (b < 0x80) out[w++] = b, i++;
-                else if (!put_character(in, &i, stop, out, &w, tables)) return 0;
+                else if (!put_character(in, &i, out, &w, tables)) return 0;
             }
             out[w++] = '"', i++;
             if (i < stop && in[i] != ',') return 0;
@@ -130,7 +131,7 @@ static int plain_line(const uint8_t *in, int64_t pos, int64_t stop, uint8_t *out
                 if (b == ',') break;
                 if (b == '"') return 0;
                 if (b < 0x80) out[w++] = b, i++;
-                else if (!put_character(in, &i, stop, out, &w, tables)) return 0;
+                else if (!put_character(in, &i, out, &w, tables)) return 0;
             }
             length[field] = out + w - start[field];
         }
@@ -142,25 +143,40 @@ static int plain_line(const uint8_t *in, int64_t pos, int64_t stop, uint8_t *out
     }
 }
 
-static int64_t put_number(uint8_t *out, int64_t value) {
+/* A line number in decimal, counted up in place: cheaper than formatting each one. */
+typedef struct {
     uint8_t digits[24];
+    int length;
+} line_number;
+
+static void line_number_set(line_number *number, int64_t value) {
+    uint8_t reversed[24];
     int count = 0;
-    do { digits[count++] = (uint8_t)('0' + value % 10); value /= 10; } while (value);
-    for (int i = 0; i < count; i++) out[i] = digits[count - 1 - i];
-    return count;
+    do { reversed[count++] = (uint8_t)('0' + value % 10); value /= 10; } while (value);
+    for (int k = 0; k < count; k++) number->digits[k] = reversed[count - 1 - k];
+    number->length = count;
+}
+
+static void line_number_next(line_number *number) {
+    int k = number->length - 1;
+    while (k >= 0 && number->digits[k] == '9') number->digits[k--] = '0';
+    if (k >= 0) {
+        number->digits[k]++;
+    } else { /* 99 -> 100 */
+        number->digits[number->length++] = '0';
+        number->digits[0] = '1';
+    }
 }
 
 /* Transcodes the whole lines of in[0:n], numbering them from first_line, into out, which
- * holds at least 3 * n + 64 bytes. The tables give each GB18030 sequence in UTF-8: its
- * bytes in the low three bytes (the first lowest), their count in the high byte,
- * 0 for a sequence the strict decoder refuses. two_byte is indexed by
- * (lead - 0x81) * 191 + (trail - 0x40), four_byte by the sequence's linear index. An
- * unfinished last line is left for the next call. */
+ * holds at least 3 * n + 64 bytes. An unfinished last line is left for the next call. */
 int plain_extract_lines(const uint8_t *in, int64_t n, uint8_t *out, int64_t first_line,
-                        const uint32_t *two_byte, const uint32_t *four_byte, int64_t four_byte_count,
+                        const uint32_t *pairs, const uint32_t *four_byte, int64_t four_byte_count,
                         const uint8_t *period, plain_result *result) {
-    const gb18030_tables tables = {two_byte, four_byte, four_byte_count};
+    const gb18030_tables tables = {pairs, four_byte, four_byte_count};
     int64_t pos = 0, written = 0, line = first_line;
+    line_number number;
+    line_number_set(&number, first_line);
     result->consumed = result->written = result->lines = 0;
     for (;;) {
         const uint8_t *newline = memchr(in + pos, '\n', (size_t)(n - pos));
@@ -170,13 +186,15 @@ int plain_extract_lines(const uint8_t *in, int64_t n, uint8_t *out, int64_t firs
         if (end - pos + 1 < FIELDS + 1 || in[end - 1] != '\r') return PLAIN_NO;
         int64_t stop = end - 1; /* the CR */
         if (memchr(in + pos, '\r', (size_t)(stop - pos))) return PLAIN_NO; /* DuckDB ends a record there */
-        written += put_number(out + written, line);
+        memcpy(out + written, number.digits, (size_t)number.length);
+        written += number.length;
         out[written++] = ',';
         if (!plain_line(in, pos, stop, out, &written, &tables, period)) return PLAIN_NO;
         out[written++] = '\r';
         out[written++] = '\n';
         pos = end + 1;
         line++;
+        line_number_next(&number);
     }
     result->consumed = pos;
     result->written = written;

@@ -12,17 +12,18 @@ from __future__ import annotations
 
 import ctypes
 import functools
-from array import array
 from datetime import date
 from pathlib import Path
+
+import numpy as np
 
 from orchestration.parsing.detail_extract import DETAIL_HEADER, SOURCE_ENCODING, transcode_to_utf8
 
 LIBRARY = Path(__file__).with_name("_plain_extract.so")
-# The tables cover GB18030's two-byte sequences, by (lead - 0x81) * 191 + (trail - 0x40), and
-# its four-byte ones up to the last in the Basic Multilingual Plane (0x8431A439) by their
-# linear index; the C code leaves the rest (supplementary planes) to the Python path.
-_LEADS, _TRAILS, _FOUR_BYTE_COUNT = 126, 191, 39_420
+# The tables cover GB18030's two-byte sequences and its four-byte ones up to the last in the
+# Basic Multilingual Plane (0x8431A439); the C code leaves the rest (supplementary planes)
+# to the Python path. In the table of byte pairs, this marks a four-byte sequence's start.
+_FOUR_BYTE_COUNT, _FOUR_BYTE_LEAD = 39_420, 0xFF000000
 # A line of the extract runs to a few hundred bytes; one longer than this is not plain (and
 # carrying it from chunk to chunk would cost more and more).
 MAX_PLAIN_LINE = 1 << 20
@@ -45,35 +46,58 @@ def _library() -> ctypes.CDLL:
     return library
 
 
+@functools.cache
+def _tables() -> tuple[np.ndarray, np.ndarray]:
+    """GB18030 as Python's codec decodes it, so both paths give the same text: every pair of
+    bytes a character can start with, by (first << 8) | second, and the four-byte sequences
+    by their linear index. Each entry holds the character's UTF-8 bytes, the first lowest,
+    and their count in the high byte; 0 where the decoder refuses the sequence."""
+    first, second = np.divmod(np.arange(1 << 16), 256)
+    leads = (first >= 0x81) & (first <= 0xFE)
+    two_byte = leads & (second >= 0x40) & (second <= 0xFE) & (second != 0x7F)
+    pairs = np.zeros(1 << 16, dtype=np.uint32)
+    pairs[two_byte] = _utf8_entries(np.stack([first[two_byte], second[two_byte]], axis=1))
+    pairs[leads & (second >= 0x30) & (second <= 0x39)] = _FOUR_BYTE_LEAD
+    index = np.arange(_FOUR_BYTE_COUNT)
+    four_byte = _utf8_entries(np.stack(
+        [0x81 + index // 12_600, 0x30 + index % 12_600 // 1_260, 0x81 + index % 1_260 // 10, 0x30 + index % 10], axis=1
+    ))
+    return pairs, four_byte
+
+
+def _utf8_entries(sequences: np.ndarray) -> np.ndarray:
+    """The table entries of GB18030 sequences, one per row of bytes: all in one decode
+    (every sequence the tables hold decodes), one by one should the codec refuse some."""
+    try:
+        decoded = sequences.astype(np.uint8).tobytes().decode(SOURCE_ENCODING)
+    except UnicodeDecodeError:
+        decoded = None
+    if decoded is None or len(decoded) != len(sequences):
+        return np.array([_utf8_entry(bytes(row)) for row in sequences.astype(np.uint8)], dtype=np.uint32)
+    return _packed(np.frombuffer(decoded.encode("utf-32-le"), dtype="<u4"))
+
+
 def _utf8_entry(sequence: bytes) -> int:
-    """One GB18030 sequence as plain_extract.c's tables hold it: its UTF-8 bytes in order
-    (the first lowest) and their count in the high byte, as Python's strict decoder reads it;
-    0 where that decoder refuses the sequence."""
     try:
         decoded = sequence.decode(SOURCE_ENCODING)
     except UnicodeDecodeError:
         return 0
-    utf8 = decoded.encode("utf-8")
-    if len(decoded) != 1 or len(utf8) > 3:
-        return 0
-    return int.from_bytes(utf8, "little") | len(utf8) << 24
+    return int(_packed(np.array([ord(decoded)], dtype=np.uint32))[0]) if len(decoded) == 1 else 0
 
 
-@functools.cache
-def _tables() -> tuple[ctypes.Array, ctypes.Array]:
-    """GB18030 as Python's codec decodes it, so both paths give the same text."""
-    two_byte = array("I", bytes(4 * _LEADS * _TRAILS))
-    for lead in range(_LEADS):
-        for trail in range(_TRAILS):
-            two_byte[lead * _TRAILS + trail] = _utf8_entry(bytes((0x81 + lead, 0x40 + trail)))
-    four_byte = array("I", bytes(4 * _FOUR_BYTE_COUNT))
-    for index in range(_FOUR_BYTE_COUNT):
-        b1, rest = divmod(index, 12_600)
-        b2, rest = divmod(rest, 1_260)
-        b3, b4 = divmod(rest, 10)
-        four_byte[index] = _utf8_entry(bytes((0x81 + b1, 0x30 + b2, 0x81 + b3, 0x30 + b4)))
-    as_c = [(ctypes.c_uint32 * len(table)).from_buffer(table) for table in (two_byte, four_byte)]
-    return as_c[0], as_c[1]
+def _packed(code_points: np.ndarray) -> np.ndarray:
+    """Code points as table entries: UTF-8 of one to three bytes, the first lowest, and the
+    count in the high byte (0 for those beyond three bytes, which GB18030's tables hold not)."""
+    cp = code_points.astype(np.uint32)
+    one, two, three = cp < 0x80, (cp >= 0x80) & (cp < 0x800), (cp >= 0x800) & (cp < 0x10000)
+    lead = np.where(one, cp, np.where(two, 0xC0 | cp >> 6, 0xE0 | cp >> 12))
+    middle = np.where(two, 0x80 | cp & 0x3F, 0x80 | cp >> 6 & 0x3F)
+    last = 0x80 | cp & 0x3F
+    return np.select(
+        [one, two, three],
+        [lead | 1 << 24, lead | middle << 8 | 2 << 24, lead | middle << 8 | last << 16 | 3 << 24],
+        0,
+    ).astype(np.uint32)
 
 
 def transcode_extract(src: Path, dst: Path, reference_month: date) -> tuple[int, bool]:
@@ -89,14 +113,15 @@ def transcode_extract(src: Path, dst: Path, reference_month: date) -> tuple[int,
 
 def transcode_plain(src: Path, dst: Path, period: str, chunk_bytes: int = 4 << 20) -> int | None:
     """Write ``src`` to ``dst`` as ``transcode_to_utf8`` does (UTF-8, each line after its
-    number) if every line is plain: 15 unquoted fields, 数据年月 equal to ``period``
-    (YYYYMM), codes of ASCII digits, non-negative plain numbers, 人民币 and 美元 present with
-    at most two decimals, CRLF line ends. Returns the number of lines, header included, or
-    None at the first line that is not plain (``dst`` is then incomplete)."""
+    number) if every line is plain: 15 fields (only names quoted), 数据年月 equal to
+    ``period`` (YYYYMM), codes of ASCII digits, non-negative plain numbers, 人民币 and 美元
+    present with at most two decimals, CRLF line ends. Returns the number of lines, header
+    included, or None at the first line that is not plain (``dst`` is then incomplete)."""
     header = DETAIL_HEADER.encode(SOURCE_ENCODING) + b"\r\n"
-    library, (two_byte, four_byte) = _library(), _tables()
+    library, (pairs, four_byte) = _library(), _tables()
     result, period_bytes = _Result(), period.encode("ascii")
     output = bytearray(_output_bytes(chunk_bytes + MAX_PLAIN_LINE))
+    output_c = (ctypes.c_char * len(output)).from_buffer(output)
     with open(src, "rb") as source, open(dst, "wb") as target:
         if source.readline(len(header)) != header:
             return None  # a wrong or BOM-marked header: the Python path says which
@@ -105,8 +130,8 @@ def transcode_plain(src: Path, dst: Path, period: str, chunk_bytes: int = 4 << 2
         while chunk := source.read(chunk_bytes):
             data = unfinished + chunk
             plain = library.plain_extract_lines(
-                data, len(data), (ctypes.c_char * len(output)).from_buffer(output), lines + 1,
-                two_byte, four_byte, _FOUR_BYTE_COUNT, period_bytes, ctypes.byref(result),
+                data, len(data), output_c, lines + 1,
+                pairs.ctypes.data, four_byte.ctypes.data, _FOUR_BYTE_COUNT, period_bytes, ctypes.byref(result),
             )
             if plain != 0:
                 return None
