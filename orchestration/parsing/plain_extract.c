@@ -174,7 +174,7 @@ int plain_extract_lines(const uint8_t *in, int64_t n, uint8_t *out, int64_t firs
                         const uint32_t *pairs, const uint32_t *four_byte, int64_t four_byte_count,
                         const uint8_t *period, plain_result *result) {
     const gb18030_tables tables = {pairs, four_byte, four_byte_count};
-    int64_t pos = 0, written = 0, line = first_line;
+    int64_t pos = 0, written = 0, lines = 0;
     line_number number;
     line_number_set(&number, first_line);
     result->consumed = result->written = result->lines = 0;
@@ -193,11 +193,11 @@ int plain_extract_lines(const uint8_t *in, int64_t n, uint8_t *out, int64_t firs
         out[written++] = '\r';
         out[written++] = '\n';
         pos = end + 1;
-        line++;
+        lines++;
         line_number_next(&number);
     }
     result->consumed = pos;
     result->written = written;
-    result->lines = line - first_line;
+    result->lines = lines;
     return PLAIN_YES;
 }
