@@ -160,10 +160,10 @@ def test_bulletin_partners_long_format_and_row_kinds(nov_bulletin):
 
 def test_bulletin_commodities_sub_items_and_aggregates(nov_bulletin):
     rows = {(row["flow"], row["commodity_name_zh"]): row for row in nov_bulletin.commodities}
-    laptops = rows["exports", "笔记本电脑"]
-    assert (laptops["is_sub_item"], laptops["unit"]) == (True, "台")
-    assert laptops["parent_name_zh"] == "自动数据处理设备及其零部件"
-    assert laptops["month_value_cny"] == Decimal(8_000_000_000)
+    electric_cars = rows["exports", "电动载人汽车"]
+    assert (electric_cars["is_sub_item"], electric_cars["unit"]) == (True, "辆")
+    assert electric_cars["parent_name_zh"] == "汽车"
+    assert electric_cars["month_value_cny"] == Decimal(8_000_000_000)
     electrical = rows["exports", "机电产品"]
     assert electrical["is_overlapping_aggregate"] and not electrical["is_sub_item"]
     assert (electrical["unit"], electrical["month_quantity"], electrical["ytd_quantity_yoy_pct"]) == (None, None, None)
@@ -276,9 +276,12 @@ def test_bulletin_internal_sums(tmp_path, changes, words):
 
 
 def test_bulletin_rounding_is_tolerated(tmp_path):
-    # continents may be off 总值 by 1 万元 per continent, 出口 + 进口 off 进出口 by 0.1 百万美元
-    path = broken_bulletin(tmp_path, 国别地区=[("亚洲", 4, 1_500_006)], 总值表=[(5, 3, 12023.5)])
+    # six continents may miss 总值 by the rounding of seven whole-万元 figures (3.5 万元),
+    # 出口 + 进口 miss 进出口 by that of three 0.1-百万美元 figures
+    path = broken_bulletin(tmp_path, 国别地区=[("亚洲", 4, 1_500_003)], 总值表=[(5, 3, 12023.5)])
     assert parse_bulletin(path, NOV_2021).totals
+    with pytest.raises(ContractViolation, match="difference 4, tolerance 3.5"):
+        parse_bulletin(broken_bulletin(tmp_path, 国别地区=[("亚洲", 4, 1_500_004)]), NOV_2021)
 
 
 # --- detail extract ---------------------------------------------------------------------

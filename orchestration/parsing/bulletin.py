@@ -14,7 +14,7 @@ from pathlib import Path
 
 import openpyxl
 
-from orchestration.parsing.bulletin_checks import check_internal_sums
+from orchestration.parsing.bulletin_checks import check_internal_sums, check_names_known, check_records_once
 from orchestration.parsing.errors import ContractViolation
 from orchestration.parsing.sheet_cells import (
     NO_VALUE,
@@ -81,14 +81,17 @@ def parse_bulletin(path: Path, reference_month: date) -> BulletinTables:
         + _parse_commodities(sheets[IMPORT_COMMODITIES_SHEET], "imports", period, month, ytd),
         trade_modes=_parse_trade_modes(sheets[TRADE_MODES_SHEET], period, month, ytd),
     )
-    check_internal_sums(tables.totals, tables.partners, tables.trade_modes, month, ytd)
+    check_records_once(tables.partners, tables.commodities)
+    check_names_known(tables.partners, tables.commodities)
+    check_internal_sums(tables.totals, tables.partners, tables.trade_modes, month, ytd, reference_month)
     return tables
 
 
 def _read_sheets(path: Path) -> dict[str, Sheet]:
-    """All five sheets as plain values; a damaged workbook is 'unreadable'."""
+    """All five sheets as plain values; a damaged workbook is 'unreadable'. Read with the
+    formulas (not their cached results), to refuse them, and the merged ranges."""
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        workbook = openpyxl.load_workbook(path, data_only=False)
         try:
             names = list(workbook.sheetnames)
             missing = [name for name in SHEETS if name not in names]
@@ -99,18 +102,30 @@ def _read_sheets(path: Path) -> dict[str, Sheet]:
                     f"the workbook must have exactly the sheets {', '.join(SHEETS)}; "
                     f"missing: {', '.join(missing) or 'none'}; unexpected: {', '.join(extra) or 'none'}",
                 )
-            sheets = {}
-            for name in SHEETS:
-                worksheet = workbook[name]
-                worksheet.reset_dimensions()  # do not trust the file's <dimension> tag: read every row
-                sheets[name] = Sheet(name, [tuple(row) for row in worksheet.iter_rows(values_only=True)])
-            return sheets
+            return {name: _plain_sheet(workbook[name]) for name in SHEETS}
         finally:
             workbook.close()
     except (ContractViolation, FileNotFoundError):
         raise
     except Exception as exc:  # openpyxl/zipfile/XML raise many types on damaged files
         raise ContractViolation("unreadable", f"cannot read the workbook: {type(exc).__name__}: {exc}") from exc
+
+
+def _plain_sheet(worksheet) -> Sheet:
+    """The sheet's values; a formula anywhere is refused, with or without a cached result:
+    the warehouse never evaluates one, and a cached result may be stale."""
+    rows = []
+    for cells in worksheet.iter_rows():
+        for cell in cells:
+            if cell.data_type == "f":
+                raise ContractViolation(
+                    "formula",
+                    f"sheet {worksheet.title} cell {cell.coordinate} holds the formula {str(cell.value)!r}: "
+                    "the bulletin must hold plain values; paste the values over the formulas",
+                )
+        rows.append(tuple(cell.value for cell in cells))
+    merged = tuple((r.min_row, r.max_row, r.coord) for r in worksheet.merged_cells.ranges)
+    return Sheet(worksheet.title, rows, merged)
 
 
 def _parse_totals(sheet: Sheet, period: dict, month: str, ytd: str) -> list[dict]:

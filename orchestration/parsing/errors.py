@@ -19,6 +19,14 @@ REASONS = frozenset(
         "bad_value",  # a cell that should hold a number, code or timestamp does not
         "unsafe_file",  # a symbolic link in the landing zone: never followed
         "oversized",  # a workbook that would inflate beyond the size or ratio limits (zip bomb)
+        "formula",  # a workbook cell holds a formula, not a plain value
+        "merged_cells",  # merged cells in a sheet's data rows
+        "implausible_value",  # an amount larger than any real figure (a typing or unit error)
+        "duplicate_record",  # the same record twice at the feed's grain, or held by another file of the feed
+        "not_in_reference",  # a partner, commodity or trade mode the reference data (a dbt seed) does not know
+        "future_vintage",  # a vintage (release date) after the day the file arrives (Asia/Shanghai)
+        "wrong_encoding",  # an extract not in GB18030, or with a byte-order mark
+        "contradicts_bulletin",  # a detail extract's sum off its loaded bulletin beyond the contract's tolerance
     }
 )
 

@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from openpyxl.utils import get_column_letter
 
 from orchestration.parsing.errors import ContractViolation
+from orchestration.parsing.tolerances import IMPLAUSIBLE_VALUE
+from orchestration.parsing.units import MILLION
 
 NO_VALUE = "-"
 FOOTNOTE_PREFIX = "注："
@@ -25,6 +27,7 @@ PLAIN_NUMBER = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?", re.ASCII)
 class Sheet:
     name: str
     rows: list[tuple]  # rows[i] is Excel row i + 1, as plain cell values
+    merged: tuple[tuple[int, int, str], ...] = ()  # merged ranges: (first row, last row, "A5:B6")
 
     def cell(self, row: int, col: int):
         """Value at 1-based (row, col); None outside the written area."""
@@ -78,12 +81,19 @@ def _number(sheet: Sheet, row: int, col: int) -> Decimal | None:
 
 
 def amount(sheet: Sheet, row: int, col: int, scale: Decimal) -> Decimal | None:
-    """A non-negative money amount converted to yuan / US dollars by the sheet's unit."""
+    """A non-negative, plausible money amount converted to yuan / US dollars by the sheet's unit."""
     number = _number(sheet, row, col)
     if number is None:
         return None
     if number < 0:
         raise ContractViolation("negative_value", f"{sheet.where(row, col)}: negative value {number}")
+    currency = "USD" if scale == MILLION else "CNY"  # 百万美元 is the only dollar unit printed
+    if number * scale > IMPLAUSIBLE_VALUE[currency]:
+        raise ContractViolation(
+            "implausible_value",
+            f"{sheet.where(row, col)}: {number} is {number * scale:,.0f} {currency}, more than any real figure "
+            f"({IMPLAUSIBLE_VALUE[currency]:,.0f}); check the unit line and the cell",
+        )
     return number * scale
 
 
@@ -138,4 +148,11 @@ def data_rows(sheet: Sheet, first_row: int) -> list[int]:
             rows.append(row)
     if not rows:
         raise ContractViolation("wrong_layout", f"sheet {sheet.name}: no data rows from row {first_row}")
+    for top, bottom, cells in sheet.merged:
+        if top <= rows[-1] and bottom >= rows[0]:
+            raise ContractViolation(
+                "merged_cells",
+                f"sheet {sheet.name} cells {cells} are merged inside the data rows {rows[0]}-{rows[-1]}: "
+                "every cell of the data area must hold its own plain value; unmerge them and fill each cell",
+            )
     return rows
