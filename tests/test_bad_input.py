@@ -266,7 +266,7 @@ REFUSED = {
     "extract in UTF-8": Case(
         LATER_EXPORTS,
         lambda z: rewrite_csv(z, GOOD_EXPORTS, LATER_EXPORTS, SOURCE_ENCODING, lambda rows: None, "utf-8"),
-        "wrong_layout", "the header is UTF-8 encoded; the extract must be delivered in GB18030"),
+        "wrong_encoding", "the header is UTF-8 encoded; the extract must be delivered in GB18030"),
     "extract with a wrong header": Case(
         LATER_EXPORTS,
         lambda z: rewrite_csv(z, GOOD_EXPORTS, LATER_EXPORTS, SOURCE_ENCODING, set_field(0, 13, "人民币元")),

@@ -22,7 +22,7 @@ import pytest
 
 from orchestration.periods import customs_period_bounds, customs_periods, month_end
 from orchestration.publish import publication, verification
-from orchestration.publish.bi_contract import REQUIRED_COLUMNS
+from orchestration.publish.bi_contract import FLOW_BALANCE_TOLERANCE_CNY, REQUIRED_COLUMNS
 from orchestration.publish.publication import (
     PublicationError,
     current_parquet_dir,
@@ -533,7 +533,7 @@ def reader(published_dir: str, stop, results) -> None:
         while not stop.is_set():
             for con in (held, open_published(published)):
                 vintages, gap, periods, vintage = con.execute(CONSISTENCY_SQL).fetchone()
-                if vintages != 1 or gap > 20_000_000 or periods != 33:
+                if vintages != 1 or gap > FLOW_BALANCE_TOLERANCE_CNY or periods != 33:
                     errors.append(f"inconsistent read: {vintages} vintages, gap {gap}, {periods} periods")
                 if con is held and vintage != held_vintage:
                     errors.append("a held connection saw a new publication")

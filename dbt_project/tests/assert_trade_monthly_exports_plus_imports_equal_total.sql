@@ -1,6 +1,5 @@
 -- Exports + imports = total for every period, month and year to date, in yuan and US
--- dollars, within the bulletin's rounding (one decimal of 亿元 / 百万美元 on each of three
--- printed figures: 0.15 亿元 = 15,000,000 yuan; 0.15 百万美元 = 150,000 US dollars).
+-- dollars, within the bulletin's rounding of three printed figures (vars in dbt_project.yml).
 with pivoted as (
     select
         period_start,
@@ -18,6 +17,6 @@ with pivoted as (
 select *
 from pivoted
 where flows <> 3
-   or abs(total_cny - parts_cny) > 15000000
-   or abs(total_ytd_cny - parts_ytd_cny) > 15000000
-   or abs(total_usd - parts_usd) > 150000
+   or abs(total_cny - parts_cny) > {{ 3 * var('bulletin_rounding_yi_cny') }}
+   or abs(total_ytd_cny - parts_ytd_cny) > {{ 3 * var('bulletin_rounding_yi_cny') }}
+   or abs(total_usd - parts_usd) > {{ 3 * var('bulletin_rounding_million_usd') }}

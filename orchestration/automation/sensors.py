@@ -33,7 +33,7 @@ from orchestration.automation.landing_watch import LandingCursor, PlannedRun, ev
 from orchestration.ingest.assets import RAW_TABLES
 from orchestration.ingest.loader import sha256_of
 from orchestration.jobs import refresh_all
-from orchestration.parsing.landing_names import parse_landing_name
+from orchestration.parsing.landing_names import parse_landing_name, unknown_name_reason
 from orchestration.periods import add_months, month_key, parse_month
 
 LOOK_INTERVAL_SECONDS = 15
@@ -154,7 +154,7 @@ def landing_sensor(feed: str) -> dg.SensorDefinition:
             record_joined_files(context.instance, feed, not_started, outcome.joined)
         context.update_cursor(outcome.cursor.to_json())
         for name in outcome.ignored:
-            context.log.warning(f"{feed}/{name} matches no feed's name pattern: left alone")
+            context.log.warning(f"{feed}/{name}: {unknown_name_reason(feed, name)}; left alone")
         if outcome.joined:
             return dg.SkipReason(f"left to runs not started yet, which load them: {', '.join(outcome.joined)}")
         if outcome.run is None:

@@ -1,12 +1,12 @@
-"""Dagster wrappers: the landing feeds as external assets, one raw asset per feed, and
-the raw-layer checks. The work itself lives in ``loader`` and ``raw_checks``."""
+"""Dagster wrappers: the landing feeds as external assets and one raw asset per feed. The
+work itself lives in ``loader``; every rule on one file's content is checked at the door
+(orchestration/parsing/), and the rules that span files, feeds or periods are dbt tests."""
 
 from collections import Counter
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.ingest import raw_checks
 from orchestration.ingest.loader import RawLoader, landing_files
 from orchestration.partitions import monthly_partitions
 from orchestration.periods import parse_month
@@ -36,6 +36,10 @@ TABLE_DESCRIPTIONS = {
     "corridor_trains": "The train log: one row per train departure.",
 }
 
+# The door checks a detail extract against its period's loaded bulletin: in a run that
+# loads both, the bulletin goes first.
+CHECKED_AGAINST = {"customs_detail": ("bulletin_totals",)}
+
 landing_specs = [
     dg.AssetSpec(
         key=dg.AssetKey(["landing", feed]),
@@ -54,7 +58,7 @@ def _raw_asset(feed: str) -> dg.AssetsDefinition:
         specs=[
             dg.AssetSpec(
                 key=dg.AssetKey(["raw", table]),
-                deps=[dg.AssetKey(["landing", feed])],
+                deps=[dg.AssetKey(["landing", feed]), *(dg.AssetKey(["raw", t]) for t in CHECKED_AGAINST.get(feed, ()))],
                 description=f"raw.{table}: {TABLE_DESCRIPTIONS[table]} Every vintage, with lineage columns.",
                 group_name="raw",
                 kinds={"duckdb", "python"},
@@ -110,47 +114,3 @@ load_audit_spec = dg.AssetSpec(
     kinds={"duckdb"},
     owners=OWNERS,
 )
-
-
-def _check_result(rows: list[tuple], what: str) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(
-        passed=not rows,
-        metadata={"violations": len(rows), "first": dg.MetadataValue.text(repr(rows[:5]) if rows else what)},
-    )
-
-
-@dg.asset_check(asset=dg.AssetKey(["raw", "bulletin_partners"]), blocking=False,
-                description="The country sheet's 总值 equals the totals sheet, within rounding.")
-def country_table_matches_totals(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    with warehouse.get_connection() as con:
-        return _check_result(raw_checks.country_table_off_totals(con), "every period matches")
-
-
-@dg.asset_check(asset=dg.AssetKey(["raw", "bulletin_partners"]), blocking=False,
-                description="Each group row (ASEAN, EU) equals the sum of its members valid at the period's end.")
-def group_rows_equal_members(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    with warehouse.get_connection() as con:
-        return _check_result(raw_checks.group_rows_off_members(con), "every group adds up")
-
-
-@dg.asset_check(asset=dg.AssetKey(["raw", "customs_detail"]), blocking=False,
-                description="The detail extract sums to within 0.1 percent of the bulletin, per period and flow.")
-def detail_within_tolerance_of_bulletin(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    with warehouse.get_connection() as con:
-        return _check_result(raw_checks.detail_off_bulletin(con), "every period within 0.1 percent")
-
-
-@dg.asset_check(asset=dg.AssetKey(["raw", "bulletin_partners"]), blocking=False,
-                additional_deps=[dg.AssetKey(["raw", "customs_detail"])],
-                description="Every partner name (bulletin) and customs code (detail) is in the partner reference data.")
-def partners_in_reference(warehouse: DuckDBResource) -> dg.AssetCheckResult:
-    with warehouse.get_connection() as con:
-        return _check_result(raw_checks.unmapped_partners(con), "every partner maps")
-
-
-raw_checks_defs = [
-    country_table_matches_totals,
-    group_rows_equal_members,
-    detail_within_tolerance_of_bulletin,
-    partners_in_reference,
-]

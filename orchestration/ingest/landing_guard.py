@@ -9,7 +9,8 @@ from the directory entry and (for a workbook) the zip's central directory alone:
 - a symbolic link is never followed: the link itself is moved to the quarantine and
   refused, its target is not opened, hashed or touched;
 - anything else that is not a regular file (a FIFO would block a reader) is left alone;
-- a name that matches no feed's pattern is left alone, as the contract says;
+- a name that matches no feed's pattern in its folder is left alone, as the contract says,
+  and reported for what it is (another feed's file, a letter-case variant, unknown);
 - an empty file, or a bulletin that is not a zip archive, is refused as unreadable;
 - a bulletin whose members would inflate beyond a size or compression-ratio limit (a zip
   bomb) is refused before openpyxl decompresses a byte of it.
@@ -55,7 +56,7 @@ def screen(loader: RawLoader, path: Path) -> FileOutcome | None:
     try:
         parse_landing_name(feed, path.name)
     except UnknownFileName as exc:
-        return FileOutcome(relative, feed, "skipped", f"unknown_name: {exc}; left alone, not read")
+        return FileOutcome(relative, feed, "skipped", f"{exc.reason}: {exc}; left alone, not read")
     try:
         _check_content_envelope(path, feed, entry.st_size)
     except ContractViolation as violation:

@@ -29,15 +29,17 @@ from orchestration.parsing.bulletin import parse_bulletin
 from orchestration.parsing.detail_extract import (
     DETAIL_COLUMNS,
     ContractBreach,
+    RowSetBreach,
     TranscodedExtract,
     checked_rows_query,
     diagnose_extracts,
     expected_rows,
+    set_breaches,
 )
 from orchestration.parsing.errors import ContractViolation
 from orchestration.parsing.landing_names import LandingName, check_release_dates, parse_landing_name
 from orchestration.parsing.plain_extract import transcode_extract
-from orchestration.parsing.train_log import parse_train_log
+from orchestration.parsing.train_log import check_trains_not_held_elsewhere, parse_train_log
 from orchestration.periods import months_in_customs_period
 from orchestration.processes import process_alive
 
@@ -220,6 +222,24 @@ class RawLoader:
         c = candidate
         return self._refuse(c.path, c.relative, c.name.feed, c.sha, c.size, c.started, violation)
 
+    def _no_rows(self, candidate: _Candidate) -> ContractViolation:
+        """Why a file with a header and no rows is refused: the marts read the latest vintage
+        that has rows, so loading it would change nothing there while the audit called the
+        earlier file superseded."""
+        name = candidate.name
+        by_flow = " AND flow = ?" if name.flow else ""
+        earlier = self.con.execute(
+            f"SELECT source_file FROM raw.{FEED_TABLES[name.feed][0]} WHERE reference_month = ?{by_flow} "
+            "ORDER BY vintage DESC LIMIT 1",
+            [name.reference_month, *([name.flow] if name.flow else [])],
+        ).fetchone()
+        if earlier:
+            effect = (f"as a correction it would not replace {earlier[0]} in the marts, which read the latest "
+                      f"vintage with rows; {earlier[0]} stays in force")
+        else:
+            effect = f"the marts would show no {name.feed} figures for {name.reference_month:%Y-%m}"
+        return ContractViolation("no_rows", f"the file holds its header and no rows: {effect}; deliver it with its rows")
+
     # -- loading: parsed feeds file by file, detail extracts a batch at a time -------------
 
     def _load_parsed(self, candidate: _Candidate) -> FileOutcome:
@@ -235,7 +255,11 @@ class RawLoader:
                     "bulletin_trade_modes": parsed.trade_modes,
                 }
             else:
-                frames = {"corridor_trains": parse_train_log(candidate.path, name.reference_month)}
+                trains = parse_train_log(candidate.path, name.reference_month)
+                if not trains:
+                    raise self._no_rows(candidate)
+                check_trains_not_held_elsewhere(self.con, trains, name.reference_month)
+                frames = {"corridor_trains": trains}
         except ContractViolation as violation:
             return self._refuse_candidate(candidate, violation)
         staged, frames_columns = {}, {table: self._payload_columns(table) for table in frames}
@@ -299,13 +323,15 @@ class RawLoader:
         self, batch: list[tuple[int, _Candidate]], transcoded: list[TranscodedExtract | ContractViolation]
     ) -> dict[int, FileOutcome]:
         """Load a batch of transcoded extracts with one checked read in one transaction. Should
-        the read fail, find out which extracts break the contract, refuse those whole and
-        load the others."""
+        the read or the rules on the rows as a set fail, find out which extracts break the
+        contract, refuse those whole and load the others."""
         outcomes: dict[int, FileOutcome] = {}
         pending: list[tuple[int, _Candidate, TranscodedExtract]] = []
         for (index, candidate), result in zip(batch, transcoded):
             if isinstance(result, ContractViolation):
                 outcomes[index] = self._refuse_candidate(candidate, result)
+            elif expected_rows([result]) == 0:
+                outcomes[index] = self._refuse_candidate(candidate, self._no_rows(candidate))
             else:
                 pending.append((index, candidate, result))
         while pending:
@@ -316,17 +342,19 @@ class RawLoader:
                     ["customs_detail"],
                     lambda lineage: self._insert_extracts(extracts, lineage),
                 )
+            except RowSetBreach as breach:  # rolled back: the rows as a set broke a rule
+                refused = breach.refused
             except (duckdb.InvalidInputException, duckdb.ConversionException, ContractBreach):
                 refused = diagnose_extracts(self.con, extracts)
                 if not refused:
                     raise  # the read failed for a reason no contract check names
-                for index, candidate, extract in pending:
-                    if extract.key in refused:
-                        outcomes[index] = self._refuse_candidate(candidate, refused[extract.key])
-                pending = [item for item in pending if item[2].key not in refused]
-                continue
-            outcomes.update(zip((index for index, _, _ in pending), loaded))
-            pending = []
+            else:
+                outcomes.update(zip((index for index, _, _ in pending), loaded))
+                break
+            for index, candidate, extract in pending:
+                if extract.key in refused:
+                    outcomes[index] = self._refuse_candidate(candidate, refused[extract.key])
+            pending = [item for item in pending if item[2].key not in refused]
         return outcomes
 
     # -- writing ----------------------------------------------------------------------------
@@ -368,6 +396,9 @@ class RawLoader:
                                        {**lineage, **params})
         if inserted != expected_rows(extracts):
             raise ContractBreach(f"{inserted} rows read from {expected_rows(extracts)} lines")
+        refused = set_breaches(self.con, extracts, lineage[_lineage_parameter("load_id")])
+        if refused:
+            raise RowSetBreach(refused)
         return [extract.lines - 1 for extract in extracts]
 
     def _insert_staged(self, table: str, rows: str, available: set[str], parameters: dict) -> int:

@@ -22,7 +22,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+from orchestration.parsing import reference
 from orchestration.parsing.errors import ContractViolation
+from orchestration.parsing.tolerances import DETAIL_RECONCILIATION_FRACTION, IMPLAUSIBLE_VALUE
 
 DETAIL_HEADER = (
     "数据年月,商品编码,商品名称,贸易伙伴编码,贸易伙伴名称,贸易方式编码,"
@@ -146,15 +148,26 @@ def _numbered(text: bytes, first: int) -> tuple[memoryview, int]:
     return out.data, count
 
 
+# Byte-order marks a producer may put first; GB18030 needs none (U+FEFF in GB18030 is 84 31 95 33).
+BYTE_ORDER_MARKS = {codecs.BOM_UTF8: "UTF-8", b"\x84\x31\x95\x33": "GB18030"}
+
+
 def _check_header(line: bytes) -> None:
     found = line.rstrip(b"\r\n")
     if found == DETAIL_HEADER.encode(SOURCE_ENCODING):
         return
     if not found:
         raise ContractViolation("wrong_layout", "line 1: the file is empty or starts with a blank line, no header")
+    for mark, encoding in BYTE_ORDER_MARKS.items():
+        if found.startswith(mark) and found.removeprefix(mark) == DETAIL_HEADER.encode(SOURCE_ENCODING):
+            raise ContractViolation(
+                "wrong_encoding",
+                f"line 1: a {encoding} byte-order mark ({mark.hex(' ').upper()}) before the GB18030 header; "
+                "the extract must start with the header itself: save it again without a byte-order mark",
+            )
     if found.removeprefix(codecs.BOM_UTF8) == DETAIL_HEADER.encode("utf-8"):
         raise ContractViolation(
-            "wrong_layout", "line 1: the header is UTF-8 encoded; the extract must be delivered in GB18030"
+            "wrong_encoding", "line 1: the header is UTF-8 encoded; the extract must be delivered in GB18030"
         )
     shown = found.decode(SOURCE_ENCODING, errors="replace")
     raise ContractViolation("wrong_layout", f"line 1: expected the header {DETAIL_HEADER!r}, found {shown!r}")
@@ -174,6 +187,14 @@ class TranscodedExtract:
 
 class ContractBreach(Exception):
     """A checked read failed: some extract breaks the contract; diagnose_extracts says which and why."""
+
+
+class RowSetBreach(Exception):
+    """Some extracts' rows, read and inserted, break a rule on the set (``set_breaches``)."""
+
+    def __init__(self, refused: dict[str, ContractViolation]) -> None:
+        super().__init__(", ".join(refused))
+        self.refused = refused
 
 
 READER_OPTIONS = (
@@ -401,3 +422,116 @@ def _validate(
                 refused[extract.key] = check.violation(extract, count, example, first_line)
                 break
     return refused
+
+
+# The extract's rules on its rows as a set, run on the rows a batch has inserted, before
+# it commits: one row per grain, codes the reference data knows, amounts no real figure
+# exceeds, and a sum within the contract's tolerance of the loaded bulletin of its period
+# and flow (where that bulletin is loaded; dbt's fct_detail_reconciliation is the second line).
+GRAIN = ("hs_code", "partner_code", "trade_mode_code", "province_code")  # 数据年月 is the file's period
+_KNOWN_CODES = {  # column -> (seed, its column, what it is)
+    "hs_code": (reference.HS_CODES_SEED, "hs_code", "HS code"),
+    "partner_code": (reference.PARTNERS_SEED, "customs_code", "partner code"),
+    "trade_mode_code": (reference.TRADE_MODES_SEED, "trade_mode_code", "trade mode code"),
+}
+_HEADER_NAMES = dict(zip(DETAIL_COLUMNS, DETAIL_HEADER.split(",")))
+
+
+def _first_bad(condition: str, column: str) -> str:
+    return (f"count(*) FILTER (WHERE {condition}), arg_min({column}, source_row) FILTER (WHERE {condition}), "
+            f"min(source_row) FILTER (WHERE {condition})")
+
+
+def set_breaches(con: duckdb.DuckDBPyConnection, extracts: list[TranscodedExtract],
+                 load_ids: list[str]) -> dict[str, ContractViolation]:
+    """The refusal of each extract of a batch (inserted into raw.customs_detail under
+    ``load_ids``, one per extract) whose rows as a set break the contract, by key."""
+    known = {column: sorted({row[key] for row in reference.seed_rows(seed) if row[key]})
+             for column, (seed, key, _) in _KNOWN_CODES.items()}
+    joins = "".join(
+        f" LEFT JOIN (SELECT unnest($known_{column}) AS code) AS known_{column} ON known_{column}.code = d.{column}"
+        for column in _KNOWN_CODES
+    )
+    unknown = ", ".join(_first_bad(f"known_{column}.code IS NULL", f"d.{column}") for column in _KNOWN_CODES)
+    implausible = f"d.value_cny > {IMPLAUSIBLE_VALUE['CNY']} OR d.value_usd > {IMPLAUSIBLE_VALUE['USD']}"
+    found = {
+        row[0]: row[1:]
+        for row in con.execute(
+            f"""
+            SELECT d.load_id, count(*), count(DISTINCT ({", ".join(f"d.{c}" for c in GRAIN)})), sum(d.value_cny),
+                   {unknown}, {_first_bad(implausible, "d.value_cny")}
+            FROM raw.customs_detail AS d {joins}
+            WHERE d.load_id IN (SELECT unnest($load_ids))
+            GROUP BY d.load_id
+            """,
+            {"load_ids": load_ids, **{f"known_{column}": codes for column, codes in known.items()}},
+        ).fetchall()
+    }
+    refused = {}
+    for extract, load_id in zip(extracts, load_ids):
+        if load_id not in found:
+            continue  # no rows
+        rows, keys, value_cny, *checks = found[load_id]
+        if rows != keys:
+            refused[extract.key] = _repeated_record(con, extract, load_id)
+            continue
+        for index, (column, (seed, _, what)) in enumerate(_KNOWN_CODES.items()):
+            count, example, line = checks[3 * index: 3 * index + 3]
+            if count:
+                refused[extract.key] = ContractViolation(
+                    "not_in_reference",
+                    f"line {line}: field {column} ({_HEADER_NAMES[column]}) {example!r} on {count} row(s) is no "
+                    f"{what} the reference data knows; if customs uses it, add it to {reference.seed_file(seed)}",
+                )
+                break
+        else:
+            count, example, line = checks[-3:]
+            if count:
+                refused[extract.key] = ContractViolation(
+                    "implausible_value",
+                    f"line {line}: 人民币 or 美元 (人民币 {example}) on {count} row(s) is more than any real figure "
+                    f"({IMPLAUSIBLE_VALUE['CNY']:,.0f} yuan, {IMPLAUSIBLE_VALUE['USD']:,.0f} US dollars)",
+                )
+            elif (contradiction := _against_bulletin(con, extract, value_cny)) is not None:
+                refused[extract.key] = contradiction
+    return refused
+
+
+def _repeated_record(con: duckdb.DuckDBPyConnection, extract: TranscodedExtract, load_id: str) -> ContractViolation:
+    line, first, *key = con.execute(
+        f"""
+        SELECT source_row, first_line, {", ".join(GRAIN)}
+        FROM (SELECT *, min(source_row) OVER (PARTITION BY {", ".join(GRAIN)}) AS first_line
+              FROM raw.customs_detail WHERE load_id = ?)
+        WHERE source_row > first_line ORDER BY source_row LIMIT 1
+        """,
+        [load_id],
+    ).fetchone()
+    shown = ", ".join(f"{_HEADER_NAMES[column]} {value}" for column, value in zip(GRAIN, key))
+    return ContractViolation(
+        "duplicate_record",
+        f"line {line} repeats line {first} at the extract's grain ({extract.reference_month:%Y%m}, {shown}): "
+        "one row per period, HS code, partner, trade mode and province",
+    )
+
+
+def _against_bulletin(con: duckdb.DuckDBPyConnection, extract: TranscodedExtract, value_cny) -> ContractViolation | None:
+    bulletin = con.execute(
+        """
+        SELECT month_value, source_file FROM raw.bulletin_totals
+        WHERE reference_month = ? AND flow = ? AND currency = 'CNY'
+        ORDER BY vintage DESC LIMIT 1
+        """,
+        [extract.reference_month, extract.flow],
+    ).fetchone()
+    if bulletin is None or not bulletin[0]:
+        return None
+    expected, source = bulletin
+    if abs(value_cny - expected) <= DETAIL_RECONCILIATION_FRACTION * expected:
+        return None
+    return ContractViolation(
+        "contradicts_bulletin",
+        f"{extract.flow} extract for {extract.reference_month:%Y-%m}: its 人民币 add up to {value_cny:,.0f} yuan, "
+        f"{(value_cny - expected) / expected:+.2%} off the {expected:,.0f} yuan of {source}; the contract allows "
+        f"{DETAIL_RECONCILIATION_FRACTION:.1%}: the extract (or the bulletin) is not the right file",
+    )

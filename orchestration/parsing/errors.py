@@ -26,6 +26,7 @@ REASONS = frozenset(
         "not_in_reference",  # a partner, commodity or trade mode the reference data (a dbt seed) does not know
         "future_vintage",  # a vintage (release date) after the day the file arrives (Asia/Shanghai)
         "wrong_encoding",  # an extract not in GB18030, or with a byte-order mark
+        "no_rows",  # a header and nothing else: it would correct nothing in the marts
         "contradicts_bulletin",  # a detail extract's sum off its loaded bulletin beyond the contract's tolerance
     }
 )
@@ -43,4 +44,12 @@ class ContractViolation(Exception):
 
 
 class UnknownFileName(ValueError):
-    """The file name matches no feed's pattern: report it and leave the file alone."""
+    """The file name matches no feed's pattern in its folder: report it and leave the file alone.
+
+    ``reason``: ``wrong_folder`` (another feed's file name), ``name_case`` (a feed's pattern
+    in other letter case, e.g. ``.XLSX``) or ``unknown_name``.
+    """
+
+    def __init__(self, message: str, reason: str = "unknown_name") -> None:
+        super().__init__(message)
+        self.reason = reason

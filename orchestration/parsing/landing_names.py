@@ -45,7 +45,7 @@ def parse_landing_name(feed: str, file_name: str) -> LandingName:
         raise UnknownFileName(f"{file_name!r} is not in the {feed}/ folder")
     match = pattern.fullmatch(path.name)
     if match is None:
-        raise UnknownFileName(f"{path.name!r} does not match the {feed} name pattern")
+        raise _no_match(feed, path.name)
     try:
         reference_month = parse_month(match["month"])
         vintage = datetime.strptime(match["vintage"], "%Y%m%d").date()
@@ -55,8 +55,36 @@ def parse_landing_name(feed: str, file_name: str) -> LandingName:
     return LandingName(feed=feed, reference_month=reference_month, vintage=vintage, flow=flow)
 
 
+def unknown_name_reason(feed: str, file_name: str) -> str:
+    """What is wrong with the name of a file in ``feed``'s folder that is no file of it."""
+    try:
+        parse_landing_name(feed, file_name)
+    except UnknownFileName as exc:
+        return f"{exc.reason}: {exc}"
+    return "a valid name"
+
+
+def _no_match(feed: str, name: str) -> UnknownFileName:
+    """Why ``name`` is no file of ``feed``, named for what it is."""
+    for other, pattern in _PATTERNS.items():
+        if other != feed and pattern.fullmatch(name):
+            return UnknownFileName(
+                f"{name!r} is a {other} file name in the {feed}/ folder: move it to {other}/", "wrong_folder"
+            )
+    for other, pattern in _PATTERNS.items():
+        if pattern.fullmatch(name.lower()):
+            elsewhere = "" if other == feed else f" and move it to {other}/"
+            return UnknownFileName(
+                f"{name!r} differs from the {other} name pattern only in letter case: "
+                f"rename it {name.lower()!r}{elsewhere}",
+                "name_case",
+            )
+    return UnknownFileName(f"{name!r} does not match the {feed} name pattern")
+
+
 def check_release_dates(name: LandingName, today: date) -> None:
-    """Refuse a period customs does not publish, one not yet over, or a premature vintage."""
+    """Refuse a period customs does not publish, one not yet over, a premature vintage, or
+    a vintage after ``today`` (Asia/Shanghai)."""
     label = f"{name.feed} {name.reference_month:%Y-%m}"
     if name.feed in CUSTOMS_FEEDS and not is_customs_period(name.reference_month):
         raise ContractViolation(
@@ -74,4 +102,10 @@ def check_release_dates(name: LandingName, today: date) -> None:
         raise ContractViolation(
             "early_vintage",
             f"{label}: vintage {name.vintage} is on or before the period's last day {last_day}",
+        )
+    if name.vintage > today:
+        raise ContractViolation(
+            "future_vintage",
+            f"{label}: vintage {name.vintage} is after today ({today}, Asia/Shanghai): "
+            "a file cannot be released in the future; correct the date in its name",
         )

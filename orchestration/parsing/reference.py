@@ -13,6 +13,7 @@ PARTNERS_SEED = "ref_partners"
 PARTNER_GROUPS_SEED = "ref_partner_groups"
 COMMODITIES_SEED = "ref_bulletin_commodities"
 TRADE_MODES_SEED = "ref_trade_modes"
+HS_CODES_SEED = "ref_hs_codes"
 
 
 def seed_path(seed: str) -> Path:

@@ -14,6 +14,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from orchestration.parsing.errors import ContractViolation
+from orchestration.parsing.tolerances import IMPLAUSIBLE_VALUE
 
 TRAIN_HEADER = [
     "train_id",
@@ -33,6 +34,7 @@ CHINA_LAOS_SERVICE = "CHINA_LAOS_RAIL"
 CHINA_LAOS_OPENING = date(2021, 12, 3)
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")  # the month of a departure is the month in Chongqing
 _INTEGER = re.compile(r"-?[0-9]+")
+INTEGER_MAX = 2**31 - 1  # raw.corridor_trains keeps wagons and teu as INTEGER
 # Decimal() alone would read full-width digits and "1_000"; only plain ASCII numbers pass,
 # with no more decimals than raw.corridor_trains keeps (DECIMAL(20, 2)): DuckDB would round
 # the rest away silently.
@@ -64,8 +66,9 @@ def parse_train_log(path: Path, reference_month: date) -> list[dict]:
             key = (row["service"], row["train_id"])
             if key in seen:
                 raise ContractViolation(
-                    "bad_value",
-                    f"line {line}: train_id {row['train_id']!r} of {row['service']} repeats line {seen[key]}",
+                    "duplicate_record",
+                    f"line {line}: train_id {row['train_id']!r} of {row['service']} repeats line {seen[key]}; "
+                    "each train is logged once",
                 )
             seen[key] = line
             rows.append(row)
@@ -156,6 +159,8 @@ def _count(fields: dict[str, str], column: str, line: int) -> int | None:
         return None
     if not _INTEGER.fullmatch(value):
         raise ContractViolation("bad_value", f"line {line}: {column} {value!r} is not a whole number")
+    if int(value) > INTEGER_MAX:
+        raise ContractViolation("bad_value", f"line {line}: {column} {value} does not fit INTEGER (at most {INTEGER_MAX})")
     return _non_negative(int(value), column, line)
 
 
@@ -169,4 +174,49 @@ def _money(fields: dict[str, str], column: str, line: int) -> Decimal | None:
             f"line {line}: {column} {value!r} is not a number "
             "(only plain ASCII digits, at most 2 decimals: no thousands separators or full-width digits)",
         )
-    return _non_negative(Decimal(value), column, line)
+    number = _non_negative(Decimal(value), column, line)
+    if number > IMPLAUSIBLE_VALUE["CNY"]:
+        raise ContractViolation(
+            "implausible_value",
+            f"line {line}: {column} {value} is more than any real figure ({IMPLAUSIBLE_VALUE['CNY']:,.0f} yuan)",
+        )
+    return number
+
+
+# The trains of a log already held by the latest loaded log of another month: a train
+# departs once, in one month. $service and $train_id: the new log's trains, line by line.
+TRAINS_HELD_ELSEWHERE_SQL = """
+    WITH latest AS (
+        SELECT reference_month, max(vintage) AS vintage FROM raw.corridor_trains GROUP BY reference_month
+    ),
+    new_log AS (
+        SELECT unnest($service) AS service, unnest($train_id) AS train_id, unnest($line) AS line
+    )
+    SELECT n.line, n.service, n.train_id, t.source_file, t.source_row
+    FROM new_log n
+    JOIN raw.corridor_trains t USING (service, train_id)
+    JOIN latest l ON l.reference_month = t.reference_month AND l.vintage = t.vintage
+    WHERE t.reference_month <> $reference_month
+    ORDER BY n.line
+    LIMIT 1
+"""
+
+
+def check_trains_not_held_elsewhere(con, rows: list[dict], reference_month: date) -> None:
+    """Raise ContractViolation('duplicate_record') for a train another month's log holds."""
+    found = con.execute(
+        TRAINS_HELD_ELSEWHERE_SQL,
+        {
+            "service": [row["service"] for row in rows],
+            "train_id": [row["train_id"] for row in rows],
+            "line": [row["source_row"] for row in rows],
+            "reference_month": reference_month,
+        },
+    ).fetchone()
+    if found:
+        line, service, train_id, other_file, other_line = found
+        raise ContractViolation(
+            "duplicate_record",
+            f"line {line}: train_id {train_id!r} of {service} is already held by {other_file} line {other_line}; "
+            "a train departs once: correct whichever log is wrong",
+        )

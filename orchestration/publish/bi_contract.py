@@ -5,6 +5,8 @@ The contract only grows: add tables and columns here when the document gains the
 
 from __future__ import annotations
 
+from orchestration.parsing.tolerances import ROUNDING_YI_CNY, sum_tolerance
+
 SCHEMA = "marts"
 
 # table -> required columns, in the order the contract lists them.
@@ -55,6 +57,5 @@ KEYS: dict[str, tuple[str, ...]] = {
     "dim_period": ("period_start",),
 }
 
-# Customs rounds each flow to 万元 and publishes in 亿元: exports + imports may miss the
-# total by rounding, never by more than 0.2 亿元.
-FLOW_BALANCE_TOLERANCE_CNY = 20_000_000
+# Exports + imports may miss the total by the rounding of the three printed figures.
+FLOW_BALANCE_TOLERANCE_CNY = sum_tolerance(ROUNDING_YI_CNY, 2)
