@@ -8,8 +8,8 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
-from orchestration.automation.release_calendar import DEADLINE_DAY, expected_month, previous_month
-from orchestration.ingest.assets import RAW_TABLES
+from orchestration.automation.release_calendar import expected_month, previous_month
+from orchestration.feeds import FEEDS
 from orchestration.jobs import refresh_all
 from orchestration.partitions import TIMEZONE
 from orchestration.periods import month_key
@@ -43,10 +43,10 @@ def loaded_months(con, feed: str) -> set[date]:
 
 def freshness_check(feed: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
-        asset=dg.AssetKey(["raw", RAW_TABLES[feed][0]]),
+        asset=dg.AssetKey(["raw", next(iter(FEEDS[feed].raw_tables))]),
         name=f"{feed}_arrived_on_time",
         blocking=False,
-        description=f"Fails when the latest month due by now (day {DEADLINE_DAY[feed]} of the following "
+        description=f"Fails when the latest month due by now (day {FEEDS[feed].deadline_day} of the following "
         "month, Asia/Shanghai) has not been loaded.",
     )
     def arrived(warehouse: DuckDBResource) -> dg.AssetCheckResult:
@@ -68,4 +68,4 @@ def freshness_check(feed: str) -> dg.AssetChecksDefinition:
     return arrived
 
 
-freshness_checks = [freshness_check(feed) for feed in settings.FEEDS]
+freshness_checks = [freshness_check(feed) for feed in FEEDS]

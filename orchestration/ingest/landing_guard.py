@@ -25,7 +25,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from orchestration.ingest.loader import FEED_TABLES, FileOutcome, sha256_of
+from orchestration.feeds import FEEDS
+from orchestration.ingest.loader import FileOutcome, sha256_of
 from orchestration.parsing.errors import ContractViolation, UnknownFileName
 from orchestration.parsing.landing_names import parse_landing_name
 
@@ -70,8 +71,8 @@ def _outside_landing_zone(path: Path, landing_root: Path) -> str | None:
     Only the folder is resolved (``..`` and symlinked folders included); the file's own
     entry is judged by lstat, so a symlinked file is not resolved here either.
     """
-    if path.parent.name not in FEED_TABLES:
-        return f"{path.parent.name!r} is not a feed folder ({', '.join(FEED_TABLES)})"
+    if path.parent.name not in FEEDS:
+        return f"{path.parent.name!r} is not a feed folder ({', '.join(FEEDS)})"
     folder = path.parent.resolve()
     expected = (Path(landing_root) / path.parent.name).resolve()
     if folder != expected:

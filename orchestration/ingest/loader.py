@@ -43,12 +43,6 @@ from orchestration.processes import process_alive
 
 RAW_SCHEMA_SQL = Path(__file__).with_name("raw_schema.sql")
 
-# The raw tables each feed writes; a file's rows go to all of its feed's tables at once.
-FEED_TABLES = {
-    "customs_bulletin": ("bulletin_totals", "bulletin_partners", "bulletin_commodities", "bulletin_trade_modes"),
-    "customs_detail": ("customs_detail",),
-    "corridor_trains": ("corridor_trains",),
-}
 LINEAGE_COLUMNS = ("vintage", "source_file", "source_sha256", "source_row", "load_id", "loaded_at")
 # The same for every row of a file: passed once per file, as list parameters of the INSERT
 # indexed by the row's file_position, with the columns its name gives where rows lack them.
