@@ -20,7 +20,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from orchestration import settings
 from orchestration.feeds import FEEDS
-from orchestration.ingest.loader import landing_files
+from orchestration.ingest.landing_zone import landing_files
 from orchestration.parsing.landing_names import parse_landing_name
 from orchestration.periods import month_key
 from orchestration.processes import process_alive

@@ -28,7 +28,8 @@ import pytest
 
 from orchestration.ingest import landing_guard
 from orchestration.feeds import FEEDS, all_raw_tables
-from orchestration.ingest.loader import RawLoader, landing_files
+from orchestration.ingest.landing_zone import landing_files
+from orchestration.ingest.loader import RawLoader
 from orchestration.parsing import bulletin as bulletin_parser
 from orchestration.parsing.detail_extract import SOURCE_ENCODING
 from orchestration.sample_data import generate

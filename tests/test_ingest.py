@@ -28,7 +28,8 @@ import pytest
 from orchestration.ingest import loader as loader_module
 from orchestration.ingest import raw_checks
 from orchestration.feeds import FEEDS, all_raw_tables
-from orchestration.ingest.loader import FileOutcome, RawLoader, landing_files
+from orchestration.ingest.landing_zone import landing_files
+from orchestration.ingest.loader import FileOutcome, RawLoader
 from orchestration.parsing import plain_extract
 from orchestration.sample_data import generate
 from orchestration.settings import REPO_ROOT

@@ -1,6 +1,6 @@
 """Release-day schedule and the freshness checks that say when a release is late."""
 
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -10,6 +10,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration import settings
 from orchestration.automation.release_calendar import expected_month, previous_month
 from orchestration.feeds import FEEDS
+from orchestration.ingest import load_audit
 from orchestration.jobs import refresh_all
 from orchestration.partitions import TIMEZONE
 from orchestration.periods import month_key
@@ -33,14 +34,6 @@ def release_days(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     )
 
 
-def loaded_months(con, feed: str) -> set[date]:
-    rows = con.execute(
-        "SELECT DISTINCT reference_month FROM raw.load_audit WHERE feed = ? AND status IN ('loaded', 'superseded')",
-        [feed],
-    ).fetchall()
-    return {row[0] for row in rows}
-
-
 def freshness_check(feed: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(["raw", next(iter(FEEDS[feed].raw_tables))]),
@@ -53,7 +46,7 @@ def freshness_check(feed: str) -> dg.AssetChecksDefinition:
         today = datetime.now(ZoneInfo(TIMEZONE)).date()
         due = expected_month(feed, today)
         with warehouse.get_connection() as con:
-            months = loaded_months(con, feed)
+            months = load_audit.accepted_months(con, feed)
         latest = max(months) if months else None
         return dg.AssetCheckResult(
             passed=due in months,

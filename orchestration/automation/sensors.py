@@ -31,7 +31,8 @@ from dagster._core.storage.tags import (
 from orchestration import settings
 from orchestration.automation.landing_watch import LandingCursor, PlannedRun, evaluate, list_landing
 from orchestration.feeds import FEEDS
-from orchestration.ingest.loader import sha256_of
+from orchestration.ingest import load_audit
+from orchestration.ingest.landing_zone import sha256_of
 from orchestration.jobs import refresh_all
 from orchestration.parsing.landing_names import parse_landing_name
 from orchestration.periods import add_months, month_key, parse_month
@@ -76,12 +77,11 @@ def recorded_in_warehouse(feed: str) -> set[str] | None:
         return set()
     try:
         with duckdb.connect(str(database), read_only=True) as con:
-            rows = con.execute("SELECT DISTINCT file_sha256 FROM raw.load_audit WHERE feed = ?", [feed]).fetchall()
+            return load_audit.recorded_shas(con, feed)
     except duckdb.CatalogException:
         return set()  # nothing loaded yet
     except duckdb.IOException:
         return None
-    return {row[0] for row in rows}
 
 
 def runs_not_started(instance: dg.DagsterInstance, feed: str) -> dict[str, set[str]]:

@@ -8,7 +8,8 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.feeds import FEEDS, all_raw_tables
 from orchestration.ingest import raw_checks
-from orchestration.ingest.loader import RawLoader, landing_files
+from orchestration.ingest.landing_zone import landing_files
+from orchestration.ingest.loader import RawLoader
 from orchestration.partitions import monthly_partitions
 from orchestration.periods import parse_month
 from orchestration.resources import LandingZone
