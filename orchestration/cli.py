@@ -19,7 +19,8 @@ import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from orchestration import settings
-from orchestration.ingest.loader import landing_files
+from orchestration.feeds import FEEDS
+from orchestration.ingest.landing_zone import landing_files
 from orchestration.parsing.landing_names import parse_landing_name
 from orchestration.periods import month_key
 from orchestration.processes import process_alive
@@ -33,7 +34,7 @@ REFRESH_PID_TAG = "orchestration/refresh_pid"
 
 def landing_month_range() -> tuple[str, str] | None:
     months = set()
-    for feed in settings.FEEDS:
+    for feed in FEEDS:
         for path in landing_files(settings.landing_dir(), feed):
             months.add(month_key(parse_landing_name(feed, path.name).reference_month))
     return (min(months), max(months)) if months else None

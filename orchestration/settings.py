@@ -8,7 +8,6 @@ import shutil
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-FEEDS = ("customs_bulletin", "customs_detail", "corridor_trains")
 
 
 def _path(variable: str, default: Path) -> Path:

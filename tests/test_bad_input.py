@@ -26,9 +26,10 @@ import duckdb
 import openpyxl
 import pytest
 
-from orchestration import settings
 from orchestration.ingest import landing_guard
-from orchestration.ingest.loader import FEED_TABLES, RawLoader, landing_files
+from orchestration.feeds import FEEDS, all_raw_tables
+from orchestration.ingest.landing_zone import landing_files
+from orchestration.ingest.loader import RawLoader
 from orchestration.parsing import bulletin as bulletin_parser
 from orchestration.parsing.detail_extract import SOURCE_ENCODING
 from orchestration.sample_data import generate
@@ -97,7 +98,7 @@ def ingest(root: Path, extra: tuple[Path, ...] = ()) -> Ingest:
     outcomes, touched = {}, []
     _touched = touched
     try:
-        for feed in settings.FEEDS:  # as the raw assets do: every file of a feed in one call
+        for feed in FEEDS:  # as the raw assets do: every file of a feed in one call
             files = landing_files(root / "landing", feed)
             outcomes.update((f"{feed}/{path.name}", outcome) for path, outcome in zip(files, loader.load_all(files)))
         for path in extra:
@@ -131,7 +132,7 @@ def assert_stayed_inside(root: Path, result: Ingest) -> None:
 
 
 def raw_rows_from(con: duckdb.DuckDBPyConnection, relative: str) -> int:
-    tables = {table for tables in FEED_TABLES.values() for table in tables}
+    tables = set(all_raw_tables())
     return sum(
         con.execute(f"SELECT count(*) FROM raw.{table} WHERE source_file = ?", [relative]).fetchone()[0]
         for table in tables

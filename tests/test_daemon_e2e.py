@@ -26,6 +26,7 @@ from dagster._core.storage.tags import (
 )
 
 from orchestration.automation.sensors import files_taken_by
+from orchestration.feeds import FEEDS
 from orchestration.publish.publication import open_published
 from tests.chain import build_sample_chain
 from tests.reliability_helpers import deliver
@@ -34,7 +35,6 @@ from tests.ui_helpers import command_line, start_ui
 pytestmark = pytest.mark.slow
 
 NEW_MONTH = "2021-12"
-FEEDS = ("customs_bulletin", "customs_detail", "corridor_trains")
 # Up to three one-month refreshes (one per feed, when none could join another) take turns on the writer.
 WAIT_FOR_PUBLICATION_SECONDS = 15 * 60
 

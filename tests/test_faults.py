@@ -28,6 +28,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.ingest import load_audit
 from orchestration.ingest.loader import RawLoader
 from orchestration.publish import publication
 from orchestration.sample_data import generate
@@ -240,7 +241,7 @@ def test_disk_full_while_loading_keeps_the_previous_state(record_fault, tmp_path
     with duckdb.connect(str(warehouse)) as con:
         before = raw_state(con)
         loader = RawLoader(con, landing, tmp_path / "quarantine", date(2021, 12, 31))
-        monkeypatch.setattr(loader, "_insert_audit", _no_space)  # the last write of the transaction
+        monkeypatch.setattr(load_audit, "record", _no_space)  # the last write of the transaction
         with pytest.raises(OSError, match="No space left on device"):
             loader.load(correction)
         assert raw_state(con) == before

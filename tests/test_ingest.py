@@ -26,15 +26,17 @@ import duckdb
 import pytest
 
 from orchestration.ingest import loader as loader_module
-from orchestration.ingest.loader import FEED_TABLES, FileOutcome, RawLoader, landing_files
+from orchestration.feeds import FEEDS, all_raw_tables
+from orchestration.ingest.landing_zone import landing_files
+from orchestration.ingest.loader import FileOutcome, RawLoader
 from orchestration.parsing import plain_extract
 from orchestration.sample_data import generate
-from orchestration.settings import FEEDS, REPO_ROOT
+from orchestration.settings import REPO_ROOT
 from tests import landing_factory as factory
 
 FIRST, LAST = date(2021, 9, 1), date(2021, 11, 1)
 TODAY = date(2022, 1, 10)  # after every generated vintage
-RAW_TABLES = tuple(table for tables in FEED_TABLES.values() for table in tables)
+RAW_TABLES = all_raw_tables()
 WAN = 10_000  # yuan per 万元
 
 
@@ -432,7 +434,7 @@ def _phone_exports(con, vintage: date) -> Decimal:
 def test_corrected_vintage_keeps_both_and_supersedes_the_earlier(landing, quarantine, con):
     load_all(con, landing, quarantine)
     earlier = one_file(landing, "customs_bulletin", "cq_bulletin_2021-10_*.xlsx")
-    bulletin_tables = FEED_TABLES["customs_bulletin"]
+    bulletin_tables = tuple(FEEDS["customs_bulletin"].raw_tables)
     other_periods = {t: table_checksum(con, t, "reference_month <> DATE '2021-10-01'") for t in RAW_TABLES}
     earlier_rows = {t: table_checksum(con, t, "source_file = ?", [relative(earlier)]) for t in bulletin_tables}
     corrected = _corrected_bulletin(landing, "20211210", 7)

@@ -401,7 +401,7 @@ def test_detail_undecodable_bytes(tmp_path):
 
 def test_detail_utf8_delivered(tmp_path):
     src = write_detail(tmp_path / "d.csv", detail_rows(NOV_2021), encoding="utf-8")
-    assert "UTF-8" in refused("wrong_layout", transcode_to_utf8, src, tmp_path / "u.csv")
+    assert "UTF-8" in refused("wrong_encoding", transcode_to_utf8, src, tmp_path / "u.csv")
 
 
 def test_detail_wrong_header(tmp_path):
@@ -483,7 +483,7 @@ def test_train_log_refusals(tmp_path, row, column, value, reason, words):
 def test_train_log_duplicate_id_within_a_service(tmp_path):
     rows = train_rows()
     rows[1][0], rows[1][1] = "X8001", "ILSTC_RAIL_SEA"
-    message = refused("bad_value", parse_train_log, write_trains(tmp_path / "t.csv", rows), NOV_2021)
+    message = refused("duplicate_record", parse_train_log, write_trains(tmp_path / "t.csv", rows), NOV_2021)
     assert "line 3: train_id 'X8001' of ILSTC_RAIL_SEA repeats line 2" in message
 
 

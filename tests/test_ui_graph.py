@@ -14,6 +14,7 @@ from collections import deque
 
 import pytest
 
+from orchestration.feeds import FEEDS
 from tests.chain import REPO, ChainFolder
 from tests.ui_helpers import command_line, graphql, start_ui
 
@@ -21,7 +22,6 @@ pytestmark = pytest.mark.slow
 
 LAYERS = ("landing", "raw", "staging", "intermediate", "marts", "published")
 GROUPS = {"landing", "raw", "reference", "staging", "intermediate", "marts", "published"}
-FEEDS = ("customs_bulletin", "customs_detail", "corridor_trains")
 PUBLICATIONS = ("published/marts", "published/monthly_bulletin")
 
 ASSET_NODES = """

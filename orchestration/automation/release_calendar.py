@@ -9,17 +9,15 @@ from __future__ import annotations
 
 from datetime import date
 
+from orchestration.feeds import FEEDS
 from orchestration.periods import add_months, is_customs_period
-
-# Day of the following month by which a month's files are due (Asia/Shanghai).
-DEADLINE_DAY = {"customs_bulletin": 25, "customs_detail": 28, "corridor_trains": 10}
 
 
 def expected_month(feed: str, today: date) -> date:
     """The latest reference month of ``feed`` whose deadline is before ``today``."""
     this_month = date(today.year, today.month, 1)
-    month = add_months(this_month, -1 if today.day > DEADLINE_DAY[feed] else -2)
-    if feed != "corridor_trains" and not is_customs_period(month):
+    month = add_months(this_month, -1 if today.day > FEEDS[feed].deadline_day else -2)
+    if FEEDS[feed].customs_periods and not is_customs_period(month):
         month = add_months(month, -1)  # January (from 2020) is delivered inside February
     return month
 

@@ -1,6 +1,6 @@
 """Release-day schedule and the freshness checks that say when a release is late."""
 
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -8,8 +8,9 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
-from orchestration.automation.release_calendar import DEADLINE_DAY, expected_month, previous_month
-from orchestration.ingest.assets import RAW_TABLES
+from orchestration.automation.release_calendar import expected_month, previous_month
+from orchestration.feeds import FEEDS
+from orchestration.ingest import load_audit
 from orchestration.jobs import refresh_all
 from orchestration.partitions import TIMEZONE
 from orchestration.periods import month_key
@@ -33,27 +34,19 @@ def release_days(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     )
 
 
-def loaded_months(con, feed: str) -> set[date]:
-    rows = con.execute(
-        "SELECT DISTINCT reference_month FROM raw.load_audit WHERE feed = ? AND status IN ('loaded', 'superseded')",
-        [feed],
-    ).fetchall()
-    return {row[0] for row in rows}
-
-
 def freshness_check(feed: str) -> dg.AssetChecksDefinition:
     @dg.asset_check(
-        asset=dg.AssetKey(["raw", RAW_TABLES[feed][0]]),
+        asset=dg.AssetKey(["raw", next(iter(FEEDS[feed].raw_tables))]),
         name=f"{feed}_arrived_on_time",
         blocking=False,
-        description=f"Fails when the latest month due by now (day {DEADLINE_DAY[feed]} of the following "
+        description=f"Fails when the latest month due by now (day {FEEDS[feed].deadline_day} of the following "
         "month, Asia/Shanghai) has not been loaded.",
     )
     def arrived(warehouse: DuckDBResource) -> dg.AssetCheckResult:
         today = datetime.now(ZoneInfo(TIMEZONE)).date()
         due = expected_month(feed, today)
         with warehouse.get_connection() as con:
-            months = loaded_months(con, feed)
+            months = load_audit.accepted_months(con, feed)
         latest = max(months) if months else None
         return dg.AssetCheckResult(
             passed=due in months,
@@ -68,4 +61,4 @@ def freshness_check(feed: str) -> dg.AssetChecksDefinition:
     return arrived
 
 
-freshness_checks = [freshness_check(feed) for feed in settings.FEEDS]
+freshness_checks = [freshness_check(feed) for feed in FEEDS]

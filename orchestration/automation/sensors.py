@@ -30,8 +30,9 @@ from dagster._core.storage.tags import (
 
 from orchestration import settings
 from orchestration.automation.landing_watch import LandingCursor, PlannedRun, evaluate, list_landing
-from orchestration.ingest.assets import RAW_TABLES
-from orchestration.ingest.loader import sha256_of
+from orchestration.feeds import FEEDS
+from orchestration.ingest import load_audit
+from orchestration.ingest.landing_zone import sha256_of
 from orchestration.jobs import refresh_all
 from orchestration.parsing.landing_names import parse_landing_name, unknown_name_reason
 from orchestration.periods import add_months, month_key, parse_month
@@ -61,7 +62,7 @@ def files_taken_by(instance: dg.DagsterInstance, run: dg.DagsterRun) -> set[str]
     taken = {f"{run.tags['landing/feed']}/{name}" for name in launched_for if name}
     for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
         metadata = record.dagster_event.engine_event_data.metadata
-        for feed in settings.FEEDS:
+        for feed in FEEDS:
             joined = metadata.get(JOINED_FILES_KEY.format(feed=feed))
             if joined is not None:
                 taken |= {f"{feed}/{name}" for name in joined.value.split(",")}
@@ -76,17 +77,16 @@ def recorded_in_warehouse(feed: str) -> set[str] | None:
         return set()
     try:
         with duckdb.connect(str(database), read_only=True) as con:
-            rows = con.execute("SELECT DISTINCT file_sha256 FROM raw.load_audit WHERE feed = ?", [feed]).fetchall()
+            return load_audit.recorded_shas(con, feed)
     except duckdb.CatalogException:
         return set()  # nothing loaded yet
     except duckdb.IOException:
         return None
-    return {row[0] for row in rows}
 
 
 def runs_not_started(instance: dg.DagsterInstance, feed: str) -> dict[str, set[str]]:
     """The months of every refresh_all run that has not started yet and loads ``feed``, by run id."""
-    feed_keys = {dg.AssetKey(["raw", table]) for table in RAW_TABLES[feed]}
+    feed_keys = {dg.AssetKey(["raw", table]) for table in FEEDS[feed].raw_tables}
     months_by_run = {}
     for run in instance.get_runs(dg.RunsFilter(job_name=refresh_all.name, statuses=NOT_STARTED_STATUSES)):
         if run.asset_selection is not None and not feed_keys & run.asset_selection:
@@ -165,4 +165,4 @@ def landing_sensor(feed: str) -> dg.SensorDefinition:
     return watch
 
 
-landing_sensors = [landing_sensor(feed) for feed in settings.FEEDS]
+landing_sensors = [landing_sensor(feed) for feed in FEEDS]

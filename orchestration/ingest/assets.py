@@ -7,48 +7,28 @@ from collections import Counter
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.ingest.loader import RawLoader, landing_files
+from orchestration.feeds import FEEDS, all_raw_tables
+from orchestration.ingest.landing_zone import landing_files
+from orchestration.ingest.loader import RawLoader
 from orchestration.partitions import monthly_partitions
 from orchestration.periods import parse_month
 from orchestration.resources import LandingZone
 
 OWNERS = ["team:data-platform"]
-
-FEED_DESCRIPTIONS = {
-    "customs_bulletin": "Chongqing Customs' monthly statistical bulletin (.xlsx, five sheets), "
-    "released around the 20th of the following month.",
-    "customs_detail": "Chongqing Customs' detailed extract per period and flow (GB18030 CSV): "
-    "HS code x partner x trade mode x province.",
-    "corridor_trains": "The corridor operator's train log (UTF-8 CSV): one row per train departure.",
-}
-# The raw tables each feed's asset writes (one asset key per table, one op per feed).
-RAW_TABLES = {
-    "customs_bulletin": ("bulletin_totals", "bulletin_partners", "bulletin_commodities", "bulletin_trade_modes"),
-    "customs_detail": ("customs_detail",),
-    "corridor_trains": ("corridor_trains",),
-}
-TABLE_DESCRIPTIONS = {
-    "bulletin_totals": "Bulletin sheet 总值表: total, exports, imports in yuan and US dollars, month and year to date.",
-    "bulletin_partners": "Bulletin sheet 国别地区: every partner, continent and group row, per flow, in yuan.",
-    "bulletin_commodities": "Bulletin sheets 主要出口商品 / 主要进口商品: quantities and values, 其中 and * rows marked.",
-    "bulletin_trade_modes": "Bulletin sheet 贸易方式: values per trade mode and flow, in yuan.",
-    "customs_detail": "The detail extract: one row per period, flow, HS code, partner, trade mode and province.",
-    "corridor_trains": "The train log: one row per train departure.",
-}
-
 # The door checks a detail extract against its period's loaded bulletin: in a run that
 # loads both, the bulletin goes first.
 CHECKED_AGAINST = {"customs_detail": ("bulletin_totals",)}
 
+
 landing_specs = [
     dg.AssetSpec(
-        key=dg.AssetKey(["landing", feed]),
-        description=f"Files in data/landing/{feed}/. {text}",
+        key=dg.AssetKey(["landing", feed.name]),
+        description=f"Files in data/landing/{feed.folder}/. {feed.description}",
         group_name="landing",
         kinds={"file"},
         owners=OWNERS,
     )
-    for feed, text in FEED_DESCRIPTIONS.items()
+    for feed in FEEDS.values()
 ]
 
 
@@ -59,16 +39,16 @@ def _raw_asset(feed: str) -> dg.AssetsDefinition:
             dg.AssetSpec(
                 key=dg.AssetKey(["raw", table]),
                 deps=[dg.AssetKey(["landing", feed]), *(dg.AssetKey(["raw", t]) for t in CHECKED_AGAINST.get(feed, ()))],
-                description=f"raw.{table}: {TABLE_DESCRIPTIONS[table]} Every vintage, with lineage columns.",
+                description=f"raw.{table}: {text} Every vintage, with lineage columns.",
                 group_name="raw",
                 kinds={"duckdb", "python"},
                 owners=OWNERS,
             )
-            for table in RAW_TABLES[feed]
+            for table, text in FEEDS[feed].raw_tables.items()
         ],
         partitions_def=monthly_partitions,
         backfill_policy=dg.BackfillPolicy.single_run(),
-        description=f"Loads the {feed} files of the run's months into {', '.join(RAW_TABLES[feed])}.",
+        description=f"Loads the {feed} files of the run's months into {', '.join(FEEDS[feed].raw_tables)}.",
     )
     def load_feed(context: dg.AssetExecutionContext, warehouse: DuckDBResource, landing: LandingZone):
         files = []
@@ -96,18 +76,18 @@ def _raw_asset(feed: str) -> dg.AssetsDefinition:
             "rows_loaded": sum(o.rows_loaded for o in outcomes),
             "refused": dg.MetadataValue.md("\n".join(f"- {r}" for r in refused) or "none"),
         }
-        for table in RAW_TABLES[feed]:
+        for table in FEEDS[feed].raw_tables:
             yield dg.MaterializeResult(asset_key=dg.AssetKey(["raw", table]), metadata=metadata)
 
     return load_feed
 
 
-raw_assets = [_raw_asset(feed) for feed in FEED_DESCRIPTIONS]
+raw_assets = [_raw_asset(feed) for feed in FEEDS]
 
 # The audit table is written by every load; it is in the graph so its dbt source has a parent.
 load_audit_spec = dg.AssetSpec(
     key=dg.AssetKey(["raw", "load_audit"]),
-    deps=[dg.AssetKey(["raw", table]) for tables in RAW_TABLES.values() for table in tables],
+    deps=[dg.AssetKey(["raw", table]) for table in all_raw_tables()],
     description="raw.load_audit: every landing file the loader decided on, with hash, vintage, status "
     "(loaded, duplicate, superseded, refused), reason, rows and timings. Written by every load.",
     group_name="raw",

@@ -10,7 +10,6 @@ Identical bytes already loaded are recorded once as a duplicate and not loaded a
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -25,6 +24,18 @@ import duckdb
 import pandas as pd
 
 from orchestration import settings
+from orchestration.feeds import FEEDS
+from orchestration.ingest import load_audit
+from orchestration.ingest.landing_guard import Refusal, Skip, screen, unreadable
+from orchestration.ingest.landing_zone import (
+    FileChanged,
+    FileSnapshot,
+    HashedFile,
+    check_unchanged,
+    hash_file,
+    open_for_writing,
+)
+from orchestration.ingest.load_audit import AuditRow
 from orchestration.parsing.bulletin import parse_bulletin
 from orchestration.parsing.detail_extract import (
     DETAIL_COLUMNS,
@@ -45,12 +56,6 @@ from orchestration.processes import process_alive
 
 RAW_SCHEMA_SQL = Path(__file__).with_name("raw_schema.sql")
 
-# The raw tables each feed writes; a file's rows go to all of its feed's tables at once.
-FEED_TABLES = {
-    "customs_bulletin": ("bulletin_totals", "bulletin_partners", "bulletin_commodities", "bulletin_trade_modes"),
-    "customs_detail": ("customs_detail",),
-    "corridor_trains": ("corridor_trains",),
-}
 LINEAGE_COLUMNS = ("vintage", "source_file", "source_sha256", "source_row", "load_id", "loaded_at")
 # The same for every row of a file: passed once per file, as list parameters of the INSERT
 # indexed by the row's file_position, with the columns its name gives where rows lack them.
@@ -64,7 +69,8 @@ LINEAGE_TYPES = {
 # batches, 0.77 GiB with 128 MiB, 0.9-1.0 GiB with 256 MiB, which were 5 percent faster.
 DETAIL_BATCH_BYTES = 128 << 20
 FIRST_BATCH_BYTES = 32 << 20
-HASH_CHUNK_BYTES = 1 << 20
+# How a refusal's reason goes on when its file could not be moved to the quarantine.
+QUARANTINE_FAILED = "; could not be moved to the quarantine "
 
 
 @dataclass(frozen=True)
@@ -80,40 +86,22 @@ class FileOutcome:
     quarantine_path: str | None = None
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(HASH_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _hashed_or_error(path: Path) -> HashedFile | OSError | FileChanged:
+    try:
+        return hash_file(path)
+    except (OSError, FileChanged) as error:
+        return error
 
 
-def _hashes(paths: list[Path]) -> dict[Path, str]:
-    """The SHA-256 of each file, on every core: hashlib lets go of the GIL."""
+def _hashes(paths: list[Path]) -> dict[Path, HashedFile | OSError | FileChanged]:
+    """The SHA-256 of each file (or why it could not be read), on every core: hashlib lets go
+    of the GIL."""
     with ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)), thread_name_prefix="sha256") as pool:
-        return dict(zip(paths, pool.map(sha256_of, paths)))
+        return dict(zip(paths, pool.map(_hashed_or_error, paths)))
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(RAW_SCHEMA_SQL.read_text())
-
-
-def landing_files(landing_root: Path, feed: str, reference_month: date | None = None) -> list[Path]:
-    """The complete files of a feed (``.part`` files are still being written), oldest vintage first."""
-    folder = landing_root / feed
-    if not folder.is_dir():
-        return []
-    found = []
-    for path in folder.iterdir():
-        if path.name.endswith(".part") or not path.is_file() or path.is_symlink():
-            continue
-        try:
-            name = parse_landing_name(feed, path.name)
-        except ValueError:
-            continue  # matches no feed: reported by the sensor, left alone
-        if reference_month is None or name.reference_month == reference_month:
-            found.append((name.vintage, path.name, path))
-    return [path for _, _, path in sorted(found)]
 
 
 @dataclass(frozen=True)
@@ -124,8 +112,12 @@ class _Candidate:
     relative: str  # feed/name, as the audit and the lineage columns know it
     name: LandingName
     sha: str
-    size: int
+    snapshot: FileSnapshot  # the file as it was hashed: its rows are loaded only if it still is
     started: datetime
+
+    @property
+    def size(self) -> int:
+        return self.snapshot.size
 
 
 class RawLoader:
@@ -150,18 +142,18 @@ class RawLoader:
         read per batch (typed where the transcoder checked every row already, checked
         otherwise), in one transaction, while the next batch is transcoded.
         """
-        from orchestration.ingest.landing_guard import screen  # imports this module: import here
-
         outcomes: dict[int, FileOutcome] = {}
         extracts: list[tuple[int, _Candidate]] = []
         twins: list[int] = []  # the same bytes as a file of this call: decided once that one is
         candidates_seen: set[str] = set()
         paths = [Path(path) for path in paths]
-        # never hashed or parsed: outside the zone, a symlink, an unknown name, a bomb
-        screened = [screen(self, path) for path in paths]
-        hashes = _hashes([path for path, outcome in zip(paths, screened) if outcome is None])
+        # never hashed or parsed: outside the zone, a symlink, an unknown name, a file still
+        # being written, one beyond its feed's size limit, a bomb
+        writers = open_for_writing()
+        screened = [screen(path, self.landing_root, writers) for path in paths]
+        hashes = _hashes([path for path, verdict in zip(paths, screened) if verdict is None])
         for index, path in enumerate(paths):
-            decided = screened[index] or self._triage(path, hashes[path])
+            decided = self._screened(path, screened[index]) or self._hashed(path, hashes[path])
             if isinstance(decided, FileOutcome):
                 outcomes[index] = decided
             elif decided.sha in candidates_seen:
@@ -177,46 +169,91 @@ class RawLoader:
             outcomes[index] = self.load(paths[index])
         return [outcomes[index] for index in range(len(paths))]
 
-    def _triage(self, path: Path, sha: str) -> FileOutcome | _Candidate:
-        """An outcome for a screened file decided without parsing its content (``sha``, its
-        SHA-256, tells a duplicate), or the candidate to load."""
+    def _screened(self, path: Path, verdict: Skip | Refusal | None) -> FileOutcome | None:
+        """The outcome of a file the screen decided on unread, or None to hash it."""
+        feed, relative = path.parent.name, f"{path.parent.name}/{path.name}"
+        if isinstance(verdict, Skip):
+            return FileOutcome(relative, feed, "skipped", verdict.reason)
+        if isinstance(verdict, Refusal):
+            started = datetime.now(timezone.utc)
+            return self._refuse(path, relative, feed, verdict.fingerprint, verdict.size, started, verdict.violation)
+        return None
+
+    def _hashed(self, path: Path, hashed: HashedFile | OSError | FileChanged) -> FileOutcome | _Candidate:
+        """Triage of a screened file once it has been hashed, or the outcome of one that could
+        not be: gone or changed meanwhile (left for a later run), or unreadable (refused)."""
+        feed, relative = path.parent.name, f"{path.parent.name}/{path.name}"
+        if isinstance(hashed, FileNotFoundError):
+            return FileOutcome(relative, feed, "skipped", "vanished: removed or renamed before it was read; nothing recorded")
+        if isinstance(hashed, FileChanged):
+            return FileOutcome(relative, feed, "skipped", f"changed_while_read: {hashed}; left for a later run")
+        if isinstance(hashed, OSError):
+            try:
+                refusal = unreadable(path, os.lstat(path), hashed)
+            except FileNotFoundError:
+                return FileOutcome(relative, feed, "skipped", "vanished: removed or renamed before it was read")
+            started = datetime.now(timezone.utc)
+            return self._refuse(path, relative, feed, refusal.fingerprint, refusal.size, started, refusal.violation)
+        return self._triage(path, hashed)
+
+    def _triage(self, path: Path, hashed: HashedFile) -> FileOutcome | _Candidate:
+        """An outcome for a screened file decided without parsing its content (its SHA-256
+        tells a duplicate), or the candidate to load."""
         feed = path.parent.name
         relative = f"{feed}/{path.name}"
         started = datetime.now(timezone.utc)
-        size = path.stat().st_size
+        sha, size = hashed.sha256, hashed.snapshot.size
 
-        earlier = self.con.execute(
-            "SELECT file_name, status FROM raw.load_audit WHERE file_sha256 = ? ORDER BY started_at",
-            [sha],
-        ).fetchall()
-        if any(name == relative and status != "refused" for name, status in earlier):
+        earlier = load_audit.decisions_on_bytes(self.con, sha)
+        if any(name == relative and status != "refused" for name, status, _ in earlier):
             return FileOutcome(relative, feed, "skipped", "already recorded")
-        accepted = [name for name, status in earlier if status in ("loaded", "superseded")]
+        accepted = [name for name, status, _ in earlier if status in load_audit.ACCEPTED_STATUSES]
         if accepted:
             return self._record_duplicate(relative, feed, sha, size, started, accepted[0])
+        if load_audit.refusal_left_in_landing(self.con, relative, sha):
+            return self._refuse(path, relative, feed, sha, size, started, None)
         try:
             name = parse_landing_name(feed, path.name)
             check_release_dates(name, self.today)
         except ContractViolation as violation:
             return self._refuse(path, relative, feed, sha, size, started, violation)
-        return _Candidate(path, relative, name, sha, size, started)
+        return _Candidate(path, relative, name, sha, hashed.snapshot, started)
 
     # -- outcomes -------------------------------------------------------------------------
 
     def _record_duplicate(self, relative, feed, sha, size, started, original) -> FileOutcome:
         load_id = _new_load_id()
         reason = f"same bytes as {original}"
-        self._insert_audit(load_id, feed, relative, sha, size, None, "duplicate", reason, 0, started, None)
+        load_audit.record(self.con, AuditRow(load_id, feed, relative, sha, size, "duplicate", reason, 0, started))
         return FileOutcome(relative, feed, "duplicate", reason, 0, load_id)
 
-    def _refuse(self, path, relative, feed, sha, size, started, violation: ContractViolation) -> FileOutcome:
-        load_id = _new_load_id()
-        reason = f"{violation.reason}: {violation.message}"  # str(violation) already starts with the code
+    def _refuse(self, path, relative, feed, sha, size, started, violation: ContractViolation | None) -> FileOutcome:
+        """Record the refusal and move the file to the quarantine, in one transaction. A file
+        that cannot be moved stays in the landing zone, and the audit row says so; the next run
+        that meets the same bytes under the same name (``violation`` None) moves it then,
+        without a second row."""
+        left = load_audit.refusal_left_in_landing(self.con, relative, sha)
+        load_id = left[0] if left else _new_load_id()
+        reason = left[1].split(QUARANTINE_FAILED)[0] if left else f"{violation.reason}: {violation.message}"
         target = _free_path(self.quarantine_root / feed / path.name)
-        self._insert_audit(load_id, feed, relative, sha, size, None, "refused", reason, 0, started, str(target))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(path, target)
-        return FileOutcome(relative, feed, "refused", reason, 0, load_id, str(target))
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            if not left:
+                load_audit.record(self.con, AuditRow(
+                    load_id, feed, relative, sha, size, "refused", reason, 0, started, quarantine_path=str(target)))
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.move(path, target)
+            except OSError as exc:
+                reason = f"{reason}{QUARANTINE_FAILED}{self.quarantine_root / feed} ({exc.strerror or exc}); " \
+                         "left in the landing zone"
+                target = None
+            load_audit.set_quarantine_path(self.con, load_id, target and str(target), reason)
+            self.con.execute("COMMIT")
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        return FileOutcome(relative, feed, "refused", reason, 0, load_id, target and str(target))
 
     def _refuse_candidate(self, candidate: _Candidate, violation: ContractViolation) -> FileOutcome:
         c = candidate
@@ -228,8 +265,9 @@ class RawLoader:
         earlier file superseded."""
         name = candidate.name
         by_flow = " AND flow = ?" if name.flow else ""
+        table = next(iter(FEEDS[name.feed].raw_tables))
         earlier = self.con.execute(
-            f"SELECT source_file FROM raw.{FEED_TABLES[name.feed][0]} WHERE reference_month = ?{by_flow} "
+            f"SELECT source_file FROM raw.{table} WHERE reference_month = ?{by_flow} "
             "ORDER BY vintage DESC LIMIT 1",
             [name.reference_month, *([name.flow] if name.flow else [])],
         ).fetchone()
@@ -239,6 +277,21 @@ class RawLoader:
         else:
             effect = f"the marts would show no {name.feed} figures for {name.reference_month:%Y-%m}"
         return ContractViolation("no_rows", f"the file holds its header and no rows: {effect}; deliver it with its rows")
+
+    def _read_failed(self, candidate: _Candidate, error: FileChanged | OSError) -> FileOutcome:
+        """Its bytes changed, or it went away, after it was hashed: not loaded, nothing recorded,
+        left to a later run. Still there and unchanged, it could not be read: refused."""
+        c = candidate
+        try:
+            check_unchanged(c.path, c.snapshot)
+        except FileChanged as changed:
+            reason = f"changed_while_read: {changed}; not loaded, left for a later run"
+            return FileOutcome(c.relative, c.name.feed, "skipped", reason)
+        if isinstance(error, FileChanged):
+            reason = f"changed_while_read: {error}; not loaded, left for a later run"
+            return FileOutcome(c.relative, c.name.feed, "skipped", reason)
+        refusal = unreadable(c.path, os.lstat(c.path), error)
+        return self._refuse(c.path, c.relative, c.name.feed, c.sha, c.size, c.started, refusal.violation)
 
     # -- loading: parsed feeds file by file, detail extracts a batch at a time -------------
 
@@ -260,8 +313,11 @@ class RawLoader:
                     raise self._no_rows(candidate)
                 check_trains_not_held_elsewhere(self.con, trains, name.reference_month)
                 frames = {"corridor_trains": trains}
+            check_unchanged(candidate.path, candidate.snapshot)
         except ContractViolation as violation:
             return self._refuse_candidate(candidate, violation)
+        except (FileChanged, OSError) as error:
+            return self._read_failed(candidate, error)
         staged, frames_columns = {}, {table: self._payload_columns(table) for table in frames}
         try:
             for table, rows in frames.items():
@@ -320,7 +376,7 @@ class RawLoader:
         return outcomes
 
     def _load_detail_batch(
-        self, batch: list[tuple[int, _Candidate]], transcoded: list[TranscodedExtract | ContractViolation]
+        self, batch: list[tuple[int, _Candidate]], transcoded: list[TranscodedExtract | ContractViolation | OSError]
     ) -> dict[int, FileOutcome]:
         """Load a batch of transcoded extracts with one checked read in one transaction. Should
         the read or the rules on the rows as a set fail, find out which extracts break the
@@ -328,8 +384,15 @@ class RawLoader:
         outcomes: dict[int, FileOutcome] = {}
         pending: list[tuple[int, _Candidate, TranscodedExtract]] = []
         for (index, candidate), result in zip(batch, transcoded):
+            if not isinstance(result, (ContractViolation, OSError)):
+                try:
+                    check_unchanged(candidate.path, candidate.snapshot)  # the bytes transcoded are those hashed
+                except FileChanged as changed:
+                    result = changed
             if isinstance(result, ContractViolation):
                 outcomes[index] = self._refuse_candidate(candidate, result)
+            elif isinstance(result, (FileChanged, OSError)):
+                outcomes[index] = self._read_failed(candidate, result)
             elif expected_rows([result]) == 0:
                 outcomes[index] = self._refuse_candidate(candidate, self._no_rows(candidate))
             else:
@@ -376,12 +439,14 @@ class RawLoader:
             outcomes = []
             for candidate, load_id, count in zip(candidates, loads, rows):  # in vintage order
                 name, relative = candidate.name, candidate.relative
-                status, reason = self._supersession(name)
-                self._mark_older_vintages_superseded(name, relative)
-                self._insert_audit(
-                    load_id, name.feed, relative, candidate.sha, candidate.size, name, status, reason, count,
-                    candidate.started, None,
-                )
+                later = load_audit.later_accepted_vintage(
+                    self.con, name.feed, name.reference_month, name.flow, name.vintage)
+                status, reason = ("superseded", f"superseded by {later}") if later else ("loaded", None)
+                load_audit.mark_superseded(self.con, name.feed, name.reference_month, name.flow, name.vintage, relative)
+                load_audit.record(self.con, AuditRow(
+                    load_id, name.feed, relative, candidate.sha, candidate.size, status, reason, count,
+                    candidate.started, name.reference_month, name.flow, name.vintage,
+                ))
                 outcomes.append(FileOutcome(relative, name.feed, status, reason, count, load_id))
             self.con.execute("COMMIT")
         except BaseException:
@@ -441,46 +506,14 @@ class RawLoader:
         predicate, params = self._slice_predicate(table, name)
         self.con.execute(f"DELETE FROM raw.{table} WHERE {predicate}", params)
 
-    def _supersession(self, name: LandingName) -> tuple[str, str | None]:
-        """A file older than a vintage already loaded is kept on record as superseded."""
-        later = self.con.execute(
-            "SELECT file_name FROM raw.load_audit WHERE feed = ? AND reference_month = ? "
-            "AND flow IS NOT DISTINCT FROM ? AND vintage > ? AND status IN ('loaded', 'superseded') "
-            "ORDER BY vintage DESC LIMIT 1",
-            [name.feed, name.reference_month, name.flow, name.vintage],
-        ).fetchone()
-        return ("superseded", f"superseded by {later[0]}") if later else ("loaded", None)
 
-    def _mark_older_vintages_superseded(self, name: LandingName, relative: str) -> None:
-        self.con.execute(
-            "UPDATE raw.load_audit SET status = 'superseded', reason = ? "
-            "WHERE feed = ? AND reference_month = ? AND flow IS NOT DISTINCT FROM ? "
-            "AND vintage <= ? AND status = 'loaded'",
-            [f"superseded by {relative}", name.feed, name.reference_month, name.flow, name.vintage],
-        )
-
-    def _insert_audit(self, load_id, feed, relative, sha, size, name, status, reason, rows, started, quarantine):
-        self.con.execute(
-            "INSERT INTO raw.load_audit (load_id, feed, file_name, file_sha256, file_bytes, reference_month, "
-            "flow, vintage, status, reason, rows_loaded, started_at, finished_at, quarantine_path) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                load_id, feed, relative, sha, size,
-                name.reference_month if name else None,
-                name.flow if name else None,
-                name.vintage if name else None,
-                status, reason, rows, started, datetime.now(timezone.utc), quarantine,
-            ],
-        )
-
-
-def _transcoded(candidate: _Candidate, target: Path) -> TranscodedExtract | ContractViolation:
+def _transcoded(candidate: _Candidate, target: Path) -> TranscodedExtract | ContractViolation | OSError:
     """The extract in UTF-8 at ``target``, or why it cannot be read."""
     name = candidate.name
     try:
         lines, plain = transcode_extract(candidate.path, target, name.reference_month)
-    except ContractViolation as violation:
-        return violation
+    except (ContractViolation, OSError) as error:
+        return error
     return TranscodedExtract(candidate.relative, target, lines, name.reference_month, name.flow, plain)
 
 

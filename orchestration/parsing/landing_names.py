@@ -6,24 +6,14 @@ strictly; anything that does not match a feed's pattern is an unknown file, not 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import PurePosixPath
 
+from orchestration.feeds import FEEDS
 from orchestration.parsing.errors import ContractViolation, UnknownFileName
 from orchestration.periods import is_customs_period, month_end, parse_month
 
-CUSTOMS_FEEDS = ("customs_bulletin", "customs_detail")
-
-# re.ASCII: \d would otherwise match full-width and other Unicode digits, which int() reads.
-_PATTERNS = {
-    "customs_bulletin": re.compile(r"cq_bulletin_(?P<month>\d{4}-\d{2})_(?P<vintage>\d{8})\.xlsx", re.ASCII),
-    "customs_detail": re.compile(
-        r"cq_detail_(?P<month>\d{4}-\d{2})_(?P<flow>export|import)_(?P<vintage>\d{8})\.csv", re.ASCII
-    ),
-    "corridor_trains": re.compile(r"trains_(?P<month>\d{4}-\d{2})_(?P<vintage>\d{8})\.csv", re.ASCII),
-}
 _FLOWS = {"export": "exports", "import": "imports"}
 
 
@@ -37,9 +27,9 @@ class LandingName:
 
 def parse_landing_name(feed: str, file_name: str) -> LandingName:
     """Parse ``file_name`` (bare, or relative to the landing root) as a file of ``feed``."""
-    pattern = _PATTERNS.get(feed)
-    if pattern is None:
-        raise UnknownFileName(f"unknown feed {feed!r} (known: {', '.join(_PATTERNS)})")
+    if feed not in FEEDS:
+        raise UnknownFileName(f"unknown feed {feed!r} (known: {', '.join(FEEDS)})")
+    pattern = FEEDS[feed].file_pattern
     path = PurePosixPath(file_name)
     if path.parent != PurePosixPath(".") and path.parent != PurePosixPath(feed):
         raise UnknownFileName(f"{file_name!r} is not in the {feed}/ folder")
@@ -66,12 +56,13 @@ def unknown_name_reason(feed: str, file_name: str) -> str:
 
 def _no_match(feed: str, name: str) -> UnknownFileName:
     """Why ``name`` is no file of ``feed``, named for what it is."""
-    for other, pattern in _PATTERNS.items():
+    patterns = {other: registered.file_pattern for other, registered in FEEDS.items()}
+    for other, pattern in patterns.items():
         if other != feed and pattern.fullmatch(name):
             return UnknownFileName(
                 f"{name!r} is a {other} file name in the {feed}/ folder: move it to {other}/", "wrong_folder"
             )
-    for other, pattern in _PATTERNS.items():
+    for other, pattern in patterns.items():
         if pattern.fullmatch(name.lower()):
             elsewhere = "" if other == feed else f" and move it to {other}/"
             return UnknownFileName(
@@ -86,7 +77,7 @@ def check_release_dates(name: LandingName, today: date) -> None:
     """Refuse a period customs does not publish, one not yet over, a premature vintage, or
     a vintage after ``today`` (Asia/Shanghai)."""
     label = f"{name.feed} {name.reference_month:%Y-%m}"
-    if name.feed in CUSTOMS_FEEDS and not is_customs_period(name.reference_month):
+    if FEEDS[name.feed].customs_periods and not is_customs_period(name.reference_month):
         raise ContractViolation(
             "wrong_period",
             f"{label}: from 2020 January is published inside the "
