@@ -12,6 +12,7 @@ moved or written.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
@@ -312,6 +313,169 @@ REFUSED = {
         "future_period", "the period ends on 2021-12-31, which is not before today (2021-12-28)"),
 }
 
+
+
+# --- the door's content rules: one contract per feed (landing contract, "What a bad file is") ---
+
+
+def set_cells(sheet: str, *cells: tuple[int, int, object]) -> Callable[[openpyxl.Workbook], None]:
+    def change(workbook: openpyxl.Workbook) -> None:
+        for row, col, value in cells:
+            workbook[sheet].cell(row, col, value)
+
+    return change
+
+
+def merge(sheet: str, cells: str) -> Callable[[openpyxl.Workbook], None]:
+    return lambda workbook: workbook[sheet].merge_cells(cells)
+
+
+def retitle(workbook: openpyxl.Workbook) -> None:
+    """Other bytes, same figures: the title row is not data."""
+    workbook["总值表"].cell(1, 1).value += "（修订）"
+
+
+def formula_with_cached_value(zone: Path, relative: str) -> Path:
+    """The good workbook with 国别地区 B5 (总值 进出口) a formula whose cached result is the
+    good value, as Excel saves it: openpyxl writes formulas without results, so the sheet
+    XML is edited in the zip. A reader of cached values alone would load it unnoticed."""
+    target = zone / "landing" / relative
+    with zipfile.ZipFile(zone / "landing" / GOOD_BULLETIN) as good, zipfile.ZipFile(
+        target, "w", zipfile.ZIP_DEFLATED
+    ) as crafted:
+        for member in good.infolist():
+            data = good.read(member)
+            if member.filename == "xl/worksheets/sheet2.xml":  # 国别地区, the second sheet
+                text = data.decode()
+                cell = text[text.index('<c r="B5"'):text.index("</c>", text.index('<c r="B5"')) + 4]
+                value = cell[cell.index("<v>") + 3:cell.index("</v>")]
+                data = text.replace(cell, f'<c r="B5"><f>SUM(B6,B20)</f><v>{value}</v></c>').encode()
+            crafted.writestr(member, data)
+    cached = openpyxl.load_workbook(target, data_only=True)["国别地区"]["B5"].value
+    assert cached == openpyxl.load_workbook(zone / "landing" / GOOD_BULLETIN)["国别地区"]["B5"].value
+    return target
+
+
+def detail_rows_changed(change: Callable[[list[list[str]]], None]) -> Callable[[Path], Path]:
+    return lambda z: rewrite_csv(z, GOOD_EXPORTS, LATER_EXPORTS, SOURCE_ENCODING, change)
+
+
+def train_rows_changed(change: Callable[[list[list[str]]], None]) -> Callable[[Path], Path]:
+    return lambda z: rewrite_csv(z, GOOD_TRAINS, LATER_TRAINS, "utf-8", change)
+
+
+def repeat_grain(rows: list[list[str]]) -> None:
+    """Line 7 takes line 6's HS code, partner, trade mode and province (names included)."""
+    rows[6][1:9] = rows[5][1:9]
+
+
+def repeat_train(rows: list[list[str]]) -> None:
+    rows[2][0:2] = rows[1][0:2]
+
+
+def off_the_bulletin(rows: list[list[str]]) -> None:
+    """One percent of the extract's total added to line 6: ten times the contract's 0.1 percent."""
+    rows[5][13] = str(int(rows[5][13]) + sum(int(row[13]) for row in rows[1:]) // 100)
+
+
+OCTOBER_TRAINS = "corridor_trains/trains_2021-10_20211227.csv"
+
+
+def october_log_with_a_november_train(zone: Path) -> Path:
+    """An October log (vintage after the November log's, so it is loaded second) whose one
+    train is the November log's first, its departure moved into October."""
+    def change(rows: list[list[str]]) -> None:
+        rows[1][2] = "2021-10-31T10:31:00+08:00"
+        del rows[2:]
+
+    return rewrite_csv(zone, GOOD_TRAINS, OCTOBER_TRAINS, "utf-8", change)
+
+
+def header_only(relative: str, source: str) -> Callable[[Path], Path]:
+    return _bytes(relative, lambda z: _good(z, source).split(b"\n", 1)[0] + b"\n")
+
+
+REFUSED.update({
+    "formula without a cached value": Case(
+        LATER_BULLETIN, lambda z: write_workbook(z, LATER_BULLETIN, set_cells("国别地区", (5, 2, "=SUM(B6,B20)"))),
+        "formula", "sheet 国别地区 cell B5 holds the formula '=SUM(B6,B20)'"),
+    "formula with a cached value": Case(
+        LATER_BULLETIN, lambda z: formula_with_cached_value(z, LATER_BULLETIN),
+        "formula", "sheet 国别地区 cell B5 holds the formula '=SUM(B6,B20)'"),
+    "merged cells in the data area": Case(
+        LATER_BULLETIN, lambda z: write_workbook(z, LATER_BULLETIN, merge("国别地区", "B8:C8")),
+        "merged_cells", "sheet 国别地区 cells B8:C8 are merged inside the data rows 5-"),
+    "an implausibly large workbook value": Case(
+        LATER_BULLETIN, lambda z: write_workbook(z, LATER_BULLETIN, set_cells("国别地区", (8, 2, 99_999_999_999))),
+        "implausible_value", "sheet 国别地区 cell B8: 99999999999 is 999,999,999,990,000 CNY, more than any real figure"),
+    "a workbook value beyond DECIMAL(20, 2)": Case(
+        LATER_BULLETIN, lambda z: write_workbook(z, LATER_BULLETIN, set_cells("总值表", (4, 3, 10**13))),
+        "implausible_value", "sheet 总值表 cell C4: 10000000000000 is"),
+    "an implausibly large extract value": Case(
+        LATER_EXPORTS, detail_rows_changed(set_field(5, 13, "999999999999999")),
+        "implausible_value", "line 6: 人民币 or 美元 (人民币 999999999999999.00) on 1 row(s) is more than any real figure"),
+    "an extract value beyond DECIMAL(20, 2)": Case(
+        LATER_EXPORTS, detail_rows_changed(set_field(5, 13, "1000000000000000000")),
+        "bad_value", "Line: 6: column value_cny (人民币) '1000000000000000000' does not fit DECIMAL(20, 2)"),
+    "an implausibly large cargo value": Case(
+        LATER_TRAINS, train_rows_changed(set_field(3, 8, "999999999999999")),
+        "implausible_value", "line 4: cargo_value_cny 999999999999999 is more than any real figure"),
+    "wagons beyond INTEGER": Case(
+        LATER_TRAINS, train_rows_changed(set_field(3, 6, "3000000000")),
+        "bad_value", "line 4: wagons 3000000000 does not fit INTEGER"),
+    "a partner row twice": Case(
+        LATER_BULLETIN, lambda z: write_workbook(z, LATER_BULLETIN, set_cells("国别地区", (9, 1, "\u3000\u3000\u3000越南"))),
+        "duplicate_record", "sheet 国别地区 cell A9: 越南 repeats row 8"),
+    "a commodity row twice": Case(
+        LATER_BULLETIN, lambda z: write_workbook(z, LATER_BULLETIN, set_cells("主要出口商品", (8, 1, "笔记本电脑"))),
+        "duplicate_record", "sheet 主要出口商品 cell A8: 笔记本电脑 repeats row 7"),
+    "a detail row twice at the extract's grain": Case(
+        LATER_EXPORTS, detail_rows_changed(repeat_grain),
+        "duplicate_record", "line 7 repeats line 6 at the extract's grain (202111, 商品编码"),
+    "a train twice in one log": Case(
+        LATER_TRAINS, train_rows_changed(repeat_train),
+        "duplicate_record", "line 3: train_id"),
+    "a train that another month's log holds": Case(
+        OCTOBER_TRAINS, october_log_with_a_november_train,
+        "duplicate_record", f"line 2: train_id 'RS2021110101' of ILSTC_RAIL_SEA is already held by {GOOD_TRAINS} line 2"),
+    "an extract off its bulletin beyond 0.1 percent": Case(
+        LATER_EXPORTS, detail_rows_changed(off_the_bulletin),
+        "contradicts_bulletin", f"off the 48,550,000,000 yuan of {GOOD_BULLETIN}; the contract allows 0.1%"),
+    "a partner the reference data does not know": Case(
+        LATER_BULLETIN, lambda z: write_workbook(z, LATER_BULLETIN, set_cells("国别地区", (8, 1, "\u3000\u3000\u3000越南国"))),
+        "not_in_reference", "sheet 国别地区 cell A8: the partner '越南国' is not in the reference data; "
+        "if customs names it so, add it to dbt_project/seeds/ref_partners.csv"),
+    "a commodity the reference data does not know": Case(
+        LATER_BULLETIN, lambda z: write_workbook(z, LATER_BULLETIN, set_cells("主要出口商品", (7, 1, "笔记本电脑整机"))),
+        "not_in_reference", "sheet 主要出口商品 cell A7: the exports commodity '笔记本电脑整机' is not in the reference "
+        "data; if customs names it so, add it to dbt_project/seeds/ref_bulletin_commodities.csv"),
+    "a partner code the reference data does not know": Case(
+        LATER_EXPORTS, detail_rows_changed(set_field(5, 3, "999")),
+        "not_in_reference", "line 6: field partner_code (贸易伙伴编码) '999' on 1 row(s) is no partner code the "
+        "reference data knows; if customs uses it, add it to dbt_project/seeds/ref_partners.csv"),
+    "a trade mode code the reference data does not know": Case(
+        LATER_EXPORTS, detail_rows_changed(set_field(5, 5, "98")),
+        "not_in_reference", "line 6: field trade_mode_code (贸易方式编码) '98' on 1 row(s) is no trade mode code "
+        "the reference data knows; if customs uses it, add it to dbt_project/seeds/ref_trade_modes.csv"),
+    "an HS code the reference data does not know": Case(
+        LATER_EXPORTS, detail_rows_changed(set_field(5, 1, "99999999")),
+        "not_in_reference", "line 6: field hs_code (商品编码) '99999999' on 1 row(s) is no HS code the reference "
+        "data knows; if customs uses it, add it to dbt_project/seeds/ref_hs_codes.csv"),
+    "a vintage after today": Case(
+        "customs_bulletin/cq_bulletin_2021-11_20211229.xlsx",
+        lambda z: write_workbook(z, "customs_bulletin/cq_bulletin_2021-11_20211229.xlsx", retitle),
+        "future_vintage", "customs_bulletin 2021-11: vintage 2021-12-29 is after today (2021-12-28, Asia/Shanghai)"),
+    "a train log correction with no rows": Case(
+        LATER_TRAINS, header_only(LATER_TRAINS, GOOD_TRAINS),
+        "no_rows", f"the file holds its header and no rows: as a correction it would not replace {GOOD_TRAINS} "
+        f"in the marts, which read the latest vintage with rows; {GOOD_TRAINS} stays in force"),
+    "an extract correction with no rows": Case(
+        LATER_EXPORTS, header_only(LATER_EXPORTS, GOOD_EXPORTS),
+        "no_rows", f"as a correction it would not replace {GOOD_EXPORTS} in the marts"),
+    "a UTF-8 byte-order mark on a GB18030 extract": Case(
+        LATER_EXPORTS, _bytes(LATER_EXPORTS, lambda z: codecs.BOM_UTF8 + _good(z, GOOD_EXPORTS)),
+        "wrong_encoding", "line 1: a UTF-8 byte-order mark (EF BB BF) before the GB18030 header"),
+})
 
 @pytest.mark.parametrize("case", REFUSED.values(), ids=REFUSED.keys())
 def test_bad_file_is_refused_whole_with_its_reason(zone, case):

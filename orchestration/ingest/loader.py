@@ -383,6 +383,7 @@ class RawLoader:
         contract, refuse those whole and load the others."""
         outcomes: dict[int, FileOutcome] = {}
         pending: list[tuple[int, _Candidate, TranscodedExtract]] = []
+        empty: list[tuple[int, _Candidate]] = []  # judged once the batch's other extracts are in
         for (index, candidate), result in zip(batch, transcoded):
             if not isinstance(result, (ContractViolation, OSError)):
                 try:
@@ -394,7 +395,7 @@ class RawLoader:
             elif isinstance(result, (FileChanged, OSError)):
                 outcomes[index] = self._read_failed(candidate, result)
             elif expected_rows([result]) == 0:
-                outcomes[index] = self._refuse_candidate(candidate, self._no_rows(candidate))
+                empty.append((index, candidate))
             else:
                 pending.append((index, candidate, result))
         while pending:
@@ -418,6 +419,8 @@ class RawLoader:
                 if extract.key in refused:
                     outcomes[index] = self._refuse_candidate(candidate, refused[extract.key])
             pending = [item for item in pending if item[2].key not in refused]
+        for index, candidate in empty:
+            outcomes[index] = self._refuse_candidate(candidate, self._no_rows(candidate))
         return outcomes
 
     # -- writing ----------------------------------------------------------------------------
