@@ -548,6 +548,64 @@ def test_file_name_matching_no_feed_is_left_alone(zone, name):
     assert_good_files_loaded(result)
 
 
+@pytest.mark.parametrize(
+    ("relative", "source", "reason"),
+    [
+        ("customs_bulletin/cq_bulletin_2021-11_20211228.XLSX", GOOD_BULLETIN,
+         "name_case: 'cq_bulletin_2021-11_20211228.XLSX' differs from the customs_bulletin name pattern only in "
+         "letter case: rename it 'cq_bulletin_2021-11_20211228.xlsx'"),
+        ("customs_detail/CQ_Detail_2021-11_export_20211227.csv", GOOD_EXPORTS,
+         "name_case: 'CQ_Detail_2021-11_export_20211227.csv' differs from the customs_detail name pattern only in "
+         "letter case: rename it 'cq_detail_2021-11_export_20211227.csv'"),
+        ("customs_detail/cq_bulletin_2021-11_20211228.xlsx", GOOD_BULLETIN,
+         "wrong_folder: 'cq_bulletin_2021-11_20211228.xlsx' is a customs_bulletin file name in the "
+         "customs_detail/ folder: move it to customs_bulletin/"),
+        ("customs_bulletin/trains_2021-11_20211227.csv", GOOD_TRAINS,
+         "wrong_folder: 'trains_2021-11_20211227.csv' is a corridor_trains file name in the "
+         "customs_bulletin/ folder: move it to corridor_trains/"),
+        ("corridor_trains/Trains_2021-11_20211227.CSV", GOOD_TRAINS,
+         "name_case: 'Trains_2021-11_20211227.CSV' differs from the corridor_trains name pattern only in "
+         "letter case: rename it 'trains_2021-11_20211227.csv'"),
+    ],
+    ids=["bulletin .XLSX", "extract in mixed case", "a bulletin in the detail folder",
+         "a train log in the bulletin folder", "train log in mixed case"],
+)
+def test_case_variant_or_wrong_folder_is_reported_for_what_it_is_and_left_alone(zone, relative, source, reason):
+    path = zone / "landing" / relative
+    path.write_bytes(_good(zone, source))
+    result = ingest(zone, extra=(path,))
+
+    outcome = result.outcomes[str(path)]
+    assert (outcome.status, outcome.reason) == ("skipped", f"{reason}; left alone, not read")
+    assert path.read_bytes() == _good(zone, source)
+    assert result.con.execute("SELECT count(*) FROM raw.load_audit WHERE file_name = ?", [relative]).fetchone() == (0,)
+    assert not [entry for event, entry in result.touched if entry == str(path)]  # never opened, hashed or moved
+    assert_good_files_loaded(result)
+
+
+def test_an_older_vintage_arriving_after_a_newer_one_is_recorded_and_never_wins(zone):
+    newer = write_workbook(zone, LATER_BULLETIN, set_cells("总值表", (1, 1, "2021年11月重庆市进出口商品总值表（修订）")))
+    newer_bytes = newer.read_bytes()
+    newer.unlink()
+    first = ingest(zone)  # the good 2021-11-20 bulletin
+    deliver_later = zone / "landing" / LATER_BULLETIN
+    deliver_later.write_bytes(newer_bytes)
+    loader = RawLoader(first.con, zone / "landing", zone / "quarantine", TODAY)
+    assert loader.load(deliver_later).status == "loaded"
+    older = write_workbook(zone, "customs_bulletin/cq_bulletin_2021-11_20211221.xlsx",
+                           set_cells("总值表", (1, 1, "2021年11月重庆市进出口商品总值表（初稿）")))
+
+    outcome = loader.load(older)
+
+    assert (outcome.status, outcome.reason) == ("superseded", f"superseded by {LATER_BULLETIN}")
+    assert first.con.execute(
+        "SELECT status, reason FROM raw.load_audit WHERE file_name = ?", [f"customs_bulletin/{older.name}"]
+    ).fetchall() == [("superseded", f"superseded by {LATER_BULLETIN}")]
+    assert first.con.execute(  # the marts take the latest vintage of the period
+        "SELECT source_file FROM raw.bulletin_totals ORDER BY vintage DESC LIMIT 1"
+    ).fetchone() == (LATER_BULLETIN,)
+
+
 def test_path_outside_the_landing_zone_is_never_read(zone):
     outsider = zone / "outside" / "cq_bulletin_2021-11_20211228.xlsx"
     outsider.write_bytes(_good(zone, GOOD_BULLETIN))
