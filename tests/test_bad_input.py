@@ -34,6 +34,7 @@ from orchestration.ingest.loader import RawLoader
 from orchestration.parsing import bulletin as bulletin_parser
 from orchestration.parsing.detail_extract import SOURCE_ENCODING
 from orchestration.sample_data import generate
+from tests.reliability_helpers import new_chain, refresh
 
 MONTH = date(2021, 11, 1)
 TODAY = date(2021, 12, 28)  # after every 2021-11 release, before 2021-12 has ended
@@ -150,8 +151,9 @@ def assert_good_files_loaded(result: Ingest) -> None:
 # --- crafting bad files from good ones -------------------------------------------------------
 
 
-def write_workbook(zone: Path, relative: str, change: Callable[[openpyxl.Workbook], None]) -> Path:
-    workbook = openpyxl.load_workbook(zone / "landing" / GOOD_BULLETIN)
+def write_workbook(zone: Path, relative: str, change: Callable[[openpyxl.Workbook], None],
+                   source: str = GOOD_BULLETIN) -> Path:
+    workbook = openpyxl.load_workbook(zone / "landing" / source)
     change(workbook)
     target = zone / "landing" / relative
     workbook.save(target)
@@ -673,3 +675,52 @@ def test_sql_in_file_content_is_stored_as_data(zone):
         "SELECT cargo FROM raw.corridor_trains WHERE source_file = ? AND source_row = 2", [LATER_TRAINS]
     ).fetchone() == (hostile,)
     assert result.con.execute("SELECT count(*) FROM raw.load_audit").fetchone()[0] == len(result.outcomes)
+
+
+# --- files that used to be loaded and then stop every later publication ----------------------
+
+
+@pytest.mark.slow
+def test_files_that_used_to_block_publication_are_refused_and_later_refreshes_publish(tmp_path):
+    """A repeated detail row, a train another month's log holds and a partner the seeds do
+    not know used to be recorded "loaded"; a dbt test then failed on them at every later
+    refresh, for any month. Refused at the door, they never reach dbt: the refresh of their
+    month publishes, and so does a later refresh of another month (real Dagster runs and
+    dbt builds)."""
+    sample = tmp_path / "sample"
+    generate(sample, first=date(2021, 10, 1), through=MONTH, detail_rows=200)
+    chain = new_chain(tmp_path / "chain", sample)
+    refresh(chain)
+    root = chain.root
+    (october_log,) = (root / "landing" / "corridor_trains").glob("trains_2021-10_*.csv")
+    (october_bulletin,) = (root / "landing" / "customs_bulletin").glob("cq_bulletin_2021-10_*.xlsx")
+
+    def add_an_october_train(rows: list[list[str]]) -> None:
+        train = next(csv.reader(october_log.read_text(encoding="utf-8").splitlines()[1:2]))
+        rows.insert(1, [*train[:2], "2021-11-30T10:00:00+08:00", *train[3:]])
+
+    bad = {
+        LATER_EXPORTS: detail_rows_changed(repeat_grain)(root),
+        LATER_TRAINS: train_rows_changed(add_an_october_train)(root),
+        LATER_BULLETIN: write_workbook(root, LATER_BULLETIN, set_cells("国别地区", (8, 1, "\u3000\u3000\u3000越南国"))),
+    }
+    refresh(chain, "--from", "2021-11", "--to", "2021-11")
+    audit = dict(
+        ((name, (status, reason.split(":")[0], count)) for name, status, reason, count in duckdb.connect(
+            str(chain.warehouse), read_only=True
+        ).execute(
+            "SELECT file_name, any_value(status), any_value(reason), count(*) FROM raw.load_audit "
+            "WHERE file_name IN (SELECT unnest(?)) GROUP BY file_name", [list(bad)]
+        ).fetchall())
+    )
+    assert audit == {
+        LATER_EXPORTS: ("refused", "duplicate_record", 1),
+        LATER_TRAINS: ("refused", "duplicate_record", 1),
+        LATER_BULLETIN: ("refused", "not_in_reference", 1),
+    }
+    october_correction = "customs_bulletin/cq_bulletin_2021-10_20211228.xlsx"
+    write_workbook(root, october_correction, retitle, source=f"customs_bulletin/{october_bulletin.name}")
+    refresh(chain, "--from", "2021-10", "--to", "2021-10")
+    published = chain.query({"vintages": "SELECT period_start, min(vintage) FROM marts.fct_trade_monthly "
+                                         "GROUP BY ALL ORDER BY 1"})
+    assert published["vintages"] == [["2021-10-01", "2021-12-28"], ["2021-11-01", "2021-12-20"]]

@@ -37,7 +37,7 @@ select
     case
         when b.value_cny is null or b.value_cny = 0 then null
         else abs(cast(d.detail_value_cny - b.value_cny as double) / cast(b.value_cny as double) * 100)
-             <= {{ var('detail_reconciliation_tolerance_pct', 0.1) }}
+             <= {{ var('detail_reconciliation_tolerance_pct') }}
     end                                                 as is_within_tolerance,
     cast(d.detail_rows as bigint)                       as detail_rows,
     d.detail_vintage,
