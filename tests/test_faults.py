@@ -30,8 +30,8 @@ import pytest
 
 from orchestration.ingest.loader import RawLoader
 from orchestration.publish import publication
-from orchestration.sample_data import generate
-from tests.reliability_helpers import (
+from tools.sample_data import generate
+from tests.support.reliability_helpers import (
     RefreshProcess,
     assert_every_file_accounted_once,
     audit_rows,
@@ -43,7 +43,7 @@ from tests.reliability_helpers import (
     new_chain,
     refresh,
 )
-from tests.ui_helpers import start_ui
+from tests.support.ui_helpers import start_ui
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -49,7 +49,7 @@ class ChainFolder:
         (home / "dagster.yaml").write_text((REPO / "orchestration" / "dagster.yaml").read_text())
 
     def generate(self, *args: str) -> None:
-        self.run_module("orchestration.sample_data", "--out", str(self.root / "landing"), *args)
+        self.run_module("tools.sample_data", "--out", str(self.root / "landing"), *args)
 
     def refresh(self, *args: str) -> subprocess.CompletedProcess:
         return self.run_module("orchestration.cli", "refresh", *args)

@@ -126,8 +126,8 @@ def run_child(args: list[str], env: dict[str, str] | None = None, cwd: Path | No
 
 
 def run_worker(task: str, params: dict, env: dict[str, str] | None = None, log: Path | None = None) -> Measurement:
-    """One measured side, run by ``orchestration.benchmarking.workers``."""
-    args = [sys.executable, "-m", "orchestration.benchmarking.workers", task, json.dumps(params)]
+    """One measured side, run by ``tools.bench.workers``."""
+    args = [sys.executable, "-m", "tools.bench.workers", task, json.dumps(params)]
     return run_child(args, env=env, log=log)
 
 
