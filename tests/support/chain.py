@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from orchestration import settings
+
+REPO = settings.REPO_ROOT
 
 
 @dataclass
@@ -46,7 +49,7 @@ class ChainFolder:
     def prepare(self) -> None:
         home = self.root / "dagster_home"
         home.mkdir(parents=True, exist_ok=True)
-        (home / "dagster.yaml").write_text((REPO / "orchestration" / "dagster.yaml").read_text())
+        shutil.copyfile(settings.DAGSTER_CONFIG, home / "dagster.yaml")
 
     def generate(self, *args: str) -> None:
         self.run_module("tools.sample_data", "--out", str(self.root / "landing"), *args)

@@ -90,7 +90,7 @@ class Bench:
             # the data set stays as generated.
             shutil.copytree(dataset_landing, self.landing, copy_function=os.link)
             home.mkdir()
-            shutil.copy(settings.REPO_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+            shutil.copy(settings.DAGSTER_CONFIG, home / "dagster.yaml")
         elif not self.warehouse.exists():
             raise SystemExit(f"no loaded warehouse at {self.warehouse}: include the refresh step")
         self.env = {
