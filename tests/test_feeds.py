@@ -13,9 +13,9 @@ import yaml
 from orchestration.feeds import FEEDS, all_raw_tables
 from orchestration.ingest.assets import load_audit_spec, raw_assets
 from orchestration.parsing.landing_names import parse_landing_name
-from orchestration.sample_data.bulletin_writer import bulletin_name
-from orchestration.sample_data.detail_writer import detail_name
-from orchestration.sample_data.trains_writer import trains_name
+from tools.sample_data.bulletin_writer import bulletin_name
+from tools.sample_data.detail_writer import detail_name
+from tools.sample_data.trains_writer import trains_name
 from orchestration.settings import REPO_ROOT
 
 INGEST_MODULES = sorted(
