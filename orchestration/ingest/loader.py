@@ -517,7 +517,7 @@ def _transcoded(candidate: _Candidate, target: Path) -> TranscodedExtract | Cont
         lines, plain = transcode_extract(candidate.path, target, name.reference_month)
     except (ContractViolation, OSError) as error:
         return error
-    return TranscodedExtract(candidate.relative, target, lines, name.reference_month, name.flow, plain)
+    return TranscodedExtract(candidate.relative, target, lines, name.reference_month, name.flow, plain, name.vintage)
 
 
 def _scratch_folder() -> tempfile.TemporaryDirectory:

@@ -183,6 +183,7 @@ class TranscodedExtract:
     reference_month: date
     flow: str
     plain: bool = False  # every row passed transcode_plain's checks: the read may skip them
+    vintage: date | None = None  # its release date: it is held to the bulletin in force then
 
 
 class ContractBreach(Exception):
@@ -389,12 +390,7 @@ def _validate(
     """One scan of the staged text: per file, its record count, and per check the number of
     bad rows with the first one's line and value."""
     checks = _checks()
-    aggregates = ", ".join(
-        f"count(*) FILTER (WHERE {c.condition}), "
-        f"arg_min({c.column}, source_row) FILTER (WHERE {c.condition}), "
-        f"min(source_row) FILTER (WHERE {c.condition})"
-        for c in checks
-    ).format(period="f.period")
+    aggregates = ", ".join(_first_bad(c.condition, c.column) for c in checks).format(period="f.period")
     found = {
         row[0]: row[1:]
         for row in con.execute(
@@ -428,7 +424,9 @@ def _validate(
 # it commits: one row per grain, codes the reference data knows, amounts no real figure
 # exceeds, and a sum within the contract's tolerance of the loaded bulletin of its period
 # and flow (where that bulletin is loaded; dbt's fct_detail_reconciliation is the second line).
-GRAIN = ("hs_code", "partner_code", "trade_mode_code", "province_code")  # 数据年月 is the file's period
+# 数据年月 is the file's period. The codes have fixed widths (checked row by row), so their
+# concatenation is the grain: counted distinct, it costs less than a row of four columns.
+GRAIN = ("hs_code", "partner_code", "trade_mode_code", "province_code")
 _KNOWN_CODES = {  # column -> (seed, its column, what it is)
     "hs_code": (reference.HS_CODES_SEED, "hs_code", "HS code"),
     "partner_code": (reference.PARTNERS_SEED, "customs_code", "partner code"),
@@ -438,6 +436,8 @@ _HEADER_NAMES = dict(zip(DETAIL_COLUMNS, DETAIL_HEADER.split(",")))
 
 
 def _first_bad(condition: str, column: str) -> str:
+    """Aggregates of the rows where ``condition`` holds: how many, the first one's ``column``
+    and its line."""
     return (f"count(*) FILTER (WHERE {condition}), arg_min({column}, source_row) FILTER (WHERE {condition}), "
             f"min(source_row) FILTER (WHERE {condition})")
 
@@ -458,7 +458,7 @@ def set_breaches(con: duckdb.DuckDBPyConnection, extracts: list[TranscodedExtrac
         row[0]: row[1:]
         for row in con.execute(
             f"""
-            SELECT d.load_id, count(*), count(DISTINCT ({", ".join(f"d.{c}" for c in GRAIN)})), sum(d.value_cny),
+            SELECT d.load_id, count(*), count(DISTINCT {" || ".join(f"d.{c}" for c in GRAIN)}), sum(d.value_cny),
                    {unknown}, {_first_bad(implausible, "d.value_cny")}
             FROM raw.customs_detail AS d {joins}
             WHERE d.load_id IN (SELECT unnest($load_ids))
@@ -516,13 +516,15 @@ def _repeated_record(con: duckdb.DuckDBPyConnection, extract: TranscodedExtract,
 
 
 def _against_bulletin(con: duckdb.DuckDBPyConnection, extract: TranscodedExtract, value_cny) -> ContractViolation | None:
+    """The extract against the latest loaded bulletin of its period released by its own
+    release (a later bulletin correction is dbt's to reconcile), else the latest loaded."""
     bulletin = con.execute(
         """
         SELECT month_value, source_file FROM raw.bulletin_totals
         WHERE reference_month = ? AND flow = ? AND currency = 'CNY'
-        ORDER BY vintage DESC LIMIT 1
+        ORDER BY coalesce(vintage <= ?, true) DESC, vintage DESC LIMIT 1
         """,
-        [extract.reference_month, extract.flow],
+        [extract.reference_month, extract.flow, extract.vintage],
     ).fetchone()
     if bulletin is None or not bulletin[0]:
         return None
