@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import errno
 import os
 import signal
 import subprocess
@@ -20,10 +21,11 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from orchestration import settings
 from orchestration.feeds import FEEDS
-from orchestration.ingest.landing_zone import landing_files
+from orchestration.ingest.landing_zone import landing_files, landing_root_problem
 from orchestration.parsing.landing_names import parse_landing_name
 from orchestration.periods import month_key
 from orchestration.processes import process_alive
+from orchestration.writer import the_writer
 
 # How long `ui` waits for Dagster to stop by itself before killing what is left.
 SHUTDOWN_GRACE_SECONDS = 30
@@ -38,6 +40,18 @@ def landing_month_range() -> tuple[str, str] | None:
         for path in landing_files(settings.landing_dir(), feed):
             months.add(month_key(parse_landing_name(feed, path.name).reference_month))
     return (min(months), max(months)) if months else None
+
+
+def storage_full(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) says a disk is full: Dagster's SQLite storage
+    raises it wrapped in SQLAlchemy's errors."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
+            return True
+        if "database or disk is full" in str(error) or "No space left on device" in str(error):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def fail_abandoned_runs(instance: dg.DagsterInstance) -> None:
@@ -63,29 +77,46 @@ def run_process_id(instance: dg.DagsterInstance, run: dg.DagsterRun) -> int | No
 
 
 def refresh(first: str | None, last: str | None) -> int:
-    from orchestration.definitions import defs
-    from orchestration.publish.bulletin import build_bulletin, render_markdown
-    from orchestration.publish.publication import open_published
-
-    found = landing_month_range()
+    problem = landing_root_problem(settings.landing_dir())
+    if problem:
+        print(problem, file=sys.stderr)
+    found = None if problem else landing_month_range()
     if found is None and not (first and last):
         print(f"no landing files under {settings.landing_dir()}", file=sys.stderr)
         return 1
     first, last = first or found[0], last or found[1]
-    print(f"refresh_all: months {first} .. {last}", file=sys.stderr)
+    try:
+        return run_refresh(first, last)
+    except Exception as error:
+        if not storage_full(error):
+            raise
+        print(f"the disk of the Dagster home ({os.environ.get('DAGSTER_HOME', 'DAGSTER_HOME')}) or of the "
+              f"warehouse is full: {error.__class__.__name__}: {str(error).splitlines()[0]}. Free space and run "
+              "refresh again: files already loaded are not loaded twice", file=sys.stderr)
+        return 1
+
+
+def run_refresh(first: str, last: str) -> int:
+    from orchestration.definitions import defs
+    from orchestration.publish.bulletin import build_bulletin, render_markdown
+    from orchestration.publish.publication import open_published
+
+    job = defs.resolve_job_def("refresh_all")
     instance = dg.DagsterInstance.get()
     fail_abandoned_runs(instance)
-    result = defs.resolve_job_def("refresh_all").execute_in_process(
-        instance=instance,
-        tags={
-            ASSET_PARTITION_RANGE_START_TAG: first,
-            ASSET_PARTITION_RANGE_END_TAG: last,
-            REFRESH_PID_TAG: str(os.getpid()),
-        },
-        # The console shows progress; every event stays in the instance for the UI.
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        raise_on_error=False,
-    )
+    with the_writer(instance, settings.warehouse_db(), lambda text: print(text, file=sys.stderr)):
+        print(f"refresh_all: months {first} .. {last}", file=sys.stderr)
+        result = job.execute_in_process(
+            instance=instance,
+            tags={
+                ASSET_PARTITION_RANGE_START_TAG: first,
+                ASSET_PARTITION_RANGE_END_TAG: last,
+                REFRESH_PID_TAG: str(os.getpid()),
+            },
+            # The console shows progress; every event stays in the instance for the UI.
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            raise_on_error=False,
+        )
     if not result.success:
         print(f"run {result.run_id} failed; see the Dagster UI (make ui)", file=sys.stderr)
         return 1

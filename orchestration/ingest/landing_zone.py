@@ -174,3 +174,21 @@ def files_being_written(landing_root: Path, feed: str, writers: set[tuple[int, i
         except FileNotFoundError:
             continue
     return waiting
+
+
+def deliveries(landing_root: Path, feed: str, months: list[date]) -> tuple[list[Path], list[str]]:
+    """A run's files of ``feed`` for ``months``, and what an operator should be told about
+    the rest: a landing zone that cannot be read, files still being written, empty months."""
+    problem = landing_root_problem(landing_root) or feed_folder_problem(landing_root, feed)
+    if problem:
+        return [], [f"{feed}: {problem}; nothing of this feed is read in this run"]
+    writers = open_for_writing()
+    files, notes = [], []
+    for month in months:
+        found = landing_files(landing_root, feed, month, writers)
+        if not found:
+            notes.append(f"{feed} {month:%Y-%m}: no file in the landing zone")
+        files += found
+    for name in files_being_written(landing_root, feed, writers):
+        notes.append(f"{feed}/{name} is still being written: left in place for a later run")
+    return files, notes
