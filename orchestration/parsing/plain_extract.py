@@ -38,7 +38,7 @@ def _library() -> ctypes.CDLL:
     library = ctypes.CDLL(str(LIBRARY))
     library.plain_extract_lines.argtypes = [
         ctypes.c_char_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64,
-        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_char_p, ctypes.POINTER(_Result),
+        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(_Result),
     ]
     library.plain_extract_lines.restype = ctypes.c_int
     return library
@@ -129,7 +129,8 @@ def transcode_plain(src: Path, dst: Path, period: str, chunk_bytes: int = 4 << 2
             data = unfinished + chunk
             plain = library.plain_extract_lines(
                 data, len(data), output_c, lines + 1,
-                pairs.ctypes.data, four_byte.ctypes.data, _FOUR_BYTE_COUNT, period_bytes, ctypes.byref(result),
+                pairs.ctypes.data, four_byte.ctypes.data, _FOUR_BYTE_COUNT, period_bytes, MAX_LINE_BYTES,
+                ctypes.byref(result),
             )
             if plain != 0:
                 return None
