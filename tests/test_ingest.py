@@ -2,7 +2,7 @@
 
 The sample generator writes 2021-09..2021-11 once per module; each test loads its own copy
 of that landing zone into its own warehouse file, and crafts bad files from the good ones
-(tests/landing_factory.py) so each refusal has exactly one cause.
+(tests/support/landing_factory.py) so each refusal has exactly one cause.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ from orchestration.feeds import FEEDS, all_raw_tables
 from orchestration.ingest.landing_zone import landing_files
 from orchestration.ingest.loader import FileOutcome, RawLoader
 from orchestration.parsing import plain_extract
-from orchestration.sample_data import generate
 from orchestration.settings import REPO_ROOT
-from tests import landing_factory as factory
+from tests.support import landing_factory as factory
+from tools.sample_data import generate
 
 FIRST, LAST = date(2021, 9, 1), date(2021, 11, 1)
 TODAY = date(2022, 1, 10)  # after every generated vintage

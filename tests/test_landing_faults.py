@@ -30,9 +30,10 @@ from orchestration.feeds import FEEDS
 from orchestration.ingest import loader as loader_module
 from orchestration.ingest.landing_zone import deliveries, landing_files
 from orchestration.ingest.loader import RawLoader
-from orchestration.sample_data import generate
+from tools.sample_data import generate
 from orchestration.settings import REPO_ROOT
-from tests import landing_factory as factory
+from tests.support import landing_factory as factory
+from tests.support.producers import Producer
 
 MONTH = date(2021, 11, 1)
 TODAY = date(2022, 1, 10)  # after every generated vintage
@@ -106,37 +107,6 @@ def assert_loaded_once(con, names) -> None:
 
 
 # -- a file still being written -----------------------------------------------------------------
-
-PRODUCER = textwrap.dedent(
-    """
-    import sys
-    path, head, tail = sys.argv[1], bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3])
-    with open(path, "wb") as target:
-        target.write(head)
-        target.flush()
-        print("written", flush=True)
-        sys.stdin.readline()  # the rest comes when the test says so
-        target.write(tail)
-    """
-)
-
-
-class Producer:
-    """A producer in a process of its own that writes half of a file, keeps it open, and
-    writes the rest and closes it when told."""
-
-    def __init__(self, path: Path, data: bytes):
-        half = len(data) // 2
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", PRODUCER, str(path), data[:half].hex(), data[half:].hex()],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )
-        assert self.process.stdout.readline().strip() == "written"
-
-    def finish(self) -> None:
-        self.process.communicate("go\n", timeout=60)
-        assert self.process.returncode == 0
-
 
 def test_a_file_open_for_writing_is_left_in_place_and_loaded_once_it_is_complete(landing, tmp_path, con):
     trains = train_log(landing)
