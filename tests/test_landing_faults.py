@@ -203,6 +203,26 @@ def test_a_train_log_rewritten_after_its_hash_is_not_loaded_until_a_run_reads_wh
     assert (status, recorded_sha, lineage) == ("loaded", sha256(rewritten), [(sha256(rewritten),)])
 
 
+def test_a_bulletin_whose_producer_truncates_it_while_it_is_parsed_is_not_refused(landing, tmp_path, con, monkeypatch):
+    bulletin = next((landing / "customs_bulletin").glob("*.xlsx"))
+    complete = bulletin.read_bytes()
+    real_parse = loader_module.parse_bulletin
+
+    def producer_starts_over(path, month):
+        path.write_bytes(complete[:100])  # the producer starts writing it again
+        return real_parse(path, month)
+
+    monkeypatch.setattr(loader_module, "parse_bulletin", producer_starts_over)
+    outcome = load(con, landing, tmp_path / "quarantine")[relative(bulletin)]
+    assert outcome.status == "skipped" and outcome.reason.startswith("changed_while_read: ")
+    assert relative(bulletin) not in audit(con) and not (tmp_path / "quarantine").exists()
+
+    monkeypatch.undo()
+    bulletin.write_bytes(complete)  # and finishes
+    assert load(con, landing, tmp_path / "quarantine")[relative(bulletin)].status == "loaded"
+    assert audit(con)[relative(bulletin)] == [("loaded", None, None, sha256(complete))]
+
+
 def test_an_extract_rewritten_while_it_is_transcoded_is_left_and_the_other_extracts_load(
     landing, tmp_path, con, monkeypatch
 ):

@@ -78,9 +78,12 @@ def list_landing(folder: Path) -> dict[str, Stat]:
         return {}
     listing = {}
     for path in folder.iterdir():
-        if path.is_symlink() or not path.is_file():
-            continue
-        stat = path.stat()
+        try:
+            if path.is_symlink() or not path.is_file():
+                continue
+            stat = path.stat()
+        except FileNotFoundError:
+            continue  # removed or renamed since the folder was read
         listing[path.name] = (stat.st_size, stat.st_mtime_ns)
     return listing
 
