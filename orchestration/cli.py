@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import errno
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -30,6 +31,8 @@ from orchestration.writer import the_writer
 # How long `ui` waits for Dagster to stop by itself before killing what is left.
 SHUTDOWN_GRACE_SECONDS = 30
 PR_SET_CHILD_SUBREAPER = 36  # prctl option, linux/prctl.h
+# A file system with less room than this is full: a refresh writes far more.
+FULL_BELOW_BYTES = 1 << 20
 # The process that runs a `refresh` in-process, so a later refresh can tell it was killed.
 REFRESH_PID_TAG = "orchestration/refresh_pid"
 
@@ -42,16 +45,14 @@ def landing_month_range() -> tuple[str, str] | None:
     return (min(months), max(months)) if months else None
 
 
-def storage_full(error: BaseException) -> bool:
-    """Whether ``error`` (or what caused it) says a disk is full: Dagster's SQLite storage
-    raises it wrapped in SQLAlchemy's errors."""
-    while error is not None:
-        if isinstance(error, OSError) and error.errno == errno.ENOSPC:
-            return True
-        if "database or disk is full" in str(error) or "No space left on device" in str(error):
-            return True
-        error = error.__cause__ or error.__context__
-    return False
+def full_file_systems() -> list[Path]:
+    """The Dagster home and the warehouse's folder, where their file system has no room left.
+    Asked after a failure: SQLite reports a full disk as ENOSPC, "disk is full" or a plain
+    "disk I/O error", depending on where it ran out."""
+    home = os.environ.get("DAGSTER_HOME")
+    places = [Path(home)] if home else []
+    places.append(settings.warehouse_db().parent)
+    return [place for place in places if place.is_dir() and shutil.disk_usage(place).free < FULL_BELOW_BYTES]
 
 
 def fail_abandoned_runs(instance: dg.DagsterInstance) -> None:
@@ -86,14 +87,15 @@ def refresh(first: str | None, last: str | None) -> int:
         return 1
     first, last = first or found[0], last or found[1]
     try:
-        return run_refresh(first, last)
+        code, failure = run_refresh(first, last), "the run failed"
     except Exception as error:
-        if not storage_full(error):
+        if not full_file_systems():
             raise
-        print(f"the disk of the Dagster home ({os.environ.get('DAGSTER_HOME', 'DAGSTER_HOME')}) or of the "
-              f"warehouse is full: {error.__class__.__name__}: {str(error).splitlines()[0]}. Free space and run "
-              "refresh again: files already loaded are not loaded twice", file=sys.stderr)
-        return 1
+        code, failure = 1, f"{error.__class__.__name__}: {(str(error).splitlines() or [''])[0]}"
+    if code and (full := full_file_systems()):
+        print(f"no space left for {' and '.join(map(str, full))} ({failure}). Free space and run refresh "
+              "again: files already loaded are not loaded twice", file=sys.stderr)
+    return code
 
 
 def run_refresh(first: str, last: str) -> int:
