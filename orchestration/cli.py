@@ -10,24 +10,29 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from orchestration import settings
 from orchestration.feeds import FEEDS
-from orchestration.ingest.landing_zone import landing_files
+from orchestration.ingest.landing_zone import landing_files, landing_root_problem
 from orchestration.parsing.landing_names import parse_landing_name
 from orchestration.periods import month_key
 from orchestration.processes import process_alive
+from orchestration.writer import the_writer
 
 # How long `ui` waits for Dagster to stop by itself before killing what is left.
 SHUTDOWN_GRACE_SECONDS = 30
 PR_SET_CHILD_SUBREAPER = 36  # prctl option, linux/prctl.h
+# A file system with less room than this is full: a refresh writes far more.
+FULL_BELOW_BYTES = 1 << 20
 # The process that runs a `refresh` in-process, so a later refresh can tell it was killed.
 REFRESH_PID_TAG = "orchestration/refresh_pid"
 
@@ -38,6 +43,16 @@ def landing_month_range() -> tuple[str, str] | None:
         for path in landing_files(settings.landing_dir(), feed):
             months.add(month_key(parse_landing_name(feed, path.name).reference_month))
     return (min(months), max(months)) if months else None
+
+
+def full_file_systems() -> list[Path]:
+    """The Dagster home and the warehouse's folder, where their file system has no room left.
+    Asked after a failure: SQLite reports a full disk as ENOSPC, "disk is full" or a plain
+    "disk I/O error", depending on where it ran out."""
+    home = os.environ.get("DAGSTER_HOME")
+    places = [Path(home)] if home else []
+    places.append(settings.warehouse_db().parent)
+    return [place for place in places if place.is_dir() and shutil.disk_usage(place).free < FULL_BELOW_BYTES]
 
 
 def fail_abandoned_runs(instance: dg.DagsterInstance) -> None:
@@ -63,29 +78,47 @@ def run_process_id(instance: dg.DagsterInstance, run: dg.DagsterRun) -> int | No
 
 
 def refresh(first: str | None, last: str | None) -> int:
-    from orchestration.definitions import defs
-    from orchestration.publish.bulletin import build_bulletin, render_markdown
-    from orchestration.publish.publication import open_published
-
-    found = landing_month_range()
+    problem = landing_root_problem(settings.landing_dir())
+    if problem:
+        print(problem, file=sys.stderr)
+    found = None if problem else landing_month_range()
     if found is None and not (first and last):
         print(f"no landing files under {settings.landing_dir()}", file=sys.stderr)
         return 1
     first, last = first or found[0], last or found[1]
-    print(f"refresh_all: months {first} .. {last}", file=sys.stderr)
+    try:
+        code, failure = run_refresh(first, last), "the run failed"
+    except Exception as error:
+        if not full_file_systems():
+            raise
+        code, failure = 1, f"{error.__class__.__name__}: {(str(error).splitlines() or [''])[0]}"
+    if code and (full := full_file_systems()):
+        print(f"no space left for {' and '.join(map(str, full))} ({failure}). Free space and run refresh "
+              "again: files already loaded are not loaded twice", file=sys.stderr)
+    return code
+
+
+def run_refresh(first: str, last: str) -> int:
+    from orchestration.definitions import defs
+    from orchestration.publish.bulletin import build_bulletin, render_markdown
+    from orchestration.publish.publication import open_published
+
+    job = defs.resolve_job_def("refresh_all")
     instance = dg.DagsterInstance.get()
     fail_abandoned_runs(instance)
-    result = defs.resolve_job_def("refresh_all").execute_in_process(
-        instance=instance,
-        tags={
-            ASSET_PARTITION_RANGE_START_TAG: first,
-            ASSET_PARTITION_RANGE_END_TAG: last,
-            REFRESH_PID_TAG: str(os.getpid()),
-        },
-        # The console shows progress; every event stays in the instance for the UI.
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        raise_on_error=False,
-    )
+    with the_writer(instance, settings.warehouse_db(), lambda text: print(text, file=sys.stderr)):
+        print(f"refresh_all: months {first} .. {last}", file=sys.stderr)
+        result = job.execute_in_process(
+            instance=instance,
+            tags={
+                ASSET_PARTITION_RANGE_START_TAG: first,
+                ASSET_PARTITION_RANGE_END_TAG: last,
+                REFRESH_PID_TAG: str(os.getpid()),
+            },
+            # The console shows progress; every event stays in the instance for the UI.
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+            raise_on_error=False,
+        )
     if not result.success:
         print(f"run {result.run_id} failed; see the Dagster UI (make ui)", file=sys.stderr)
         return 1

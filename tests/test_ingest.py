@@ -30,9 +30,9 @@ from orchestration.feeds import FEEDS, all_raw_tables
 from orchestration.ingest.landing_zone import landing_files
 from orchestration.ingest.loader import FileOutcome, RawLoader
 from orchestration.parsing import plain_extract
-from tools.sample_data import generate
 from orchestration.settings import REPO_ROOT
 from tests.support import landing_factory as factory
+from tools.sample_data import generate
 
 FIRST, LAST = date(2021, 9, 1), date(2021, 11, 1)
 TODAY = date(2022, 1, 10)  # after every generated vintage

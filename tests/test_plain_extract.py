@@ -11,9 +11,16 @@ import duckdb
 import numpy as np
 import pytest
 
-from orchestration.parsing.detail_extract import DETAIL_HEADER, TranscodedExtract, checked_rows_query, transcode_to_utf8
+from orchestration.parsing.detail_extract import (
+    DETAIL_HEADER,
+    MAX_LINE_BYTES,
+    TranscodedExtract,
+    checked_rows_query,
+    transcode_to_utf8,
+)
+from orchestration.parsing.errors import ContractViolation
 from orchestration.parsing.landing_names import parse_landing_name
-from orchestration.parsing.plain_extract import MAX_PLAIN_LINE, _utf8_entries, transcode_plain
+from orchestration.parsing.plain_extract import _utf8_entries, transcode_plain
 from tests.support.parser_fixtures import detail_rows, write_detail
 
 NOV_2021 = date(2021, 11, 1)
@@ -177,13 +184,15 @@ def test_a_line_longer_than_a_chunk(tmp_path):
     assert numbered(plain_text(src, tmp_path, chunk_bytes=4096)) == numbered(python_text(src, tmp_path))
 
 
-def test_a_line_longer_than_any_plain_one(tmp_path):
-    # carried from chunk to chunk no further than MAX_PLAIN_LINE: the copies would grow with it
+def test_a_line_longer_than_any_real_one_is_refused_with_its_number(tmp_path):
+    # carried from chunk to chunk no further than MAX_LINE_BYTES: the copies would grow with it
     rows = detail_rows(NOV_2021)
-    rows[1][2] = "很长" * (MAX_PLAIN_LINE // 2)  # 2 MiB in GB18030
+    rows[2][2] = "很长" * (MAX_LINE_BYTES // 2)  # 2 MiB in GB18030, on line 4 (the header is line 1)
     src = crafted(tmp_path, rows)
     assert plain_text(src, tmp_path, chunk_bytes=1 << 16) is None
-    assert python_text(src, tmp_path).count(b"\r\n") == len(rows) + 1  # the Python path reads it
+    with pytest.raises(ContractViolation, match=r"oversized: line 4 runs past 1,048,576 bytes") as refused:
+        python_text(src, tmp_path)
+    assert refused.value.reason == "oversized"
 
 
 def test_tables_when_the_codec_refuses_a_sequence():

@@ -1,7 +1,8 @@
 """Deciding which landing files are ready, and which runs they call for.
 
-Pure logic behind the landing sensors. A file is ready when it is complete (no ``.part``
-name) and its size and modification time did not change between two looks. Ready files
+Pure logic behind the landing sensors. A file is ready when it is not still being written
+(``ingest.landing_zone``: no ``.part`` name, no process holding it open for writing) and its
+size and modification time did not change between two looks. Ready files
 are hashed; bytes already launched are never launched again, whatever their name. The
 new files of one look become one run over the months they name, keyed by their hashes,
 unless a run that has not started yet already covers all those months: that run loads
@@ -13,10 +14,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from orchestration.ingest.landing_zone import PARTIAL_SUFFIX
 from orchestration.parsing.errors import UnknownFileName
 from orchestration.parsing.landing_names import parse_landing_name
 from orchestration.periods import month_key
@@ -76,9 +78,12 @@ def list_landing(folder: Path) -> dict[str, Stat]:
         return {}
     listing = {}
     for path in folder.iterdir():
-        if path.is_symlink() or not path.is_file():
-            continue
-        stat = path.stat()
+        try:
+            if path.is_symlink() or not path.is_file():
+                continue
+            stat = path.stat()
+        except FileNotFoundError:
+            continue  # removed or renamed since the folder was read
         listing[path.name] = (stat.st_size, stat.st_mtime_ns)
     return listing
 
@@ -87,15 +92,18 @@ def evaluate(
     feed: str,
     listing: Mapping[str, Stat],
     cursor: LandingCursor,
-    sha256_of: Callable[[str], str],
+    sha256_of: Callable[[str], str | None],
     recorded_shas: Callable[[], set[str] | None] = lambda: set(),
     waiting_run_months: Callable[[], set[str]] = lambda: set(),
+    being_written: Collection[str] = (),
 ) -> Evaluation:
     """One look at a feed folder: which files are ready and new, and the next cursor.
 
     ``recorded_shas`` tells which bytes the warehouse has already decided on (its load
     audit), so files loaded by a manual run are not launched again; it is asked only when
     there are new files, and ``None`` (the warehouse is busy) means: look again later.
+    ``being_written`` names files still being written; ``sha256_of`` gives None for a file
+    that vanished or changed while it was hashed: both are looked at again next time.
 
     ``waiting_run_months`` gives the months of the runs that will load this feed and have
     not started yet. When they include every month of the new files, no run is requested:
@@ -111,7 +119,7 @@ def evaluate(
     waiting, ignored = [], []
 
     for name, stat in sorted(listing.items()):
-        if name.endswith(".part"):
+        if name.endswith(PARTIAL_SUFFIX) or name in being_written:
             waiting.append(name)
             continue
         try:
@@ -122,8 +130,7 @@ def evaluate(
         known = hashed.get(name)
         if known and tuple(known[:2]) == tuple(stat):
             sha = known[2]
-        elif cursor.pending.get(name) == tuple(stat):
-            sha = sha256_of(name)
+        elif cursor.pending.get(name) == tuple(stat) and (sha := sha256_of(name)) is not None:
             hashed[name] = [*stat, sha]
         else:
             pending[name] = tuple(stat)  # new or still changing: look again next time

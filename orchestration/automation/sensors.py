@@ -19,6 +19,8 @@ are evaluated one after another (dagster.yaml), so that a run requested by one s
 visible to the next.
 """
 
+from pathlib import Path
+
 import dagster as dg
 import duckdb
 from dagster._core.events import EngineEventData
@@ -32,7 +34,14 @@ from orchestration import settings
 from orchestration.automation.landing_watch import LandingCursor, PlannedRun, evaluate, list_landing
 from orchestration.feeds import FEEDS
 from orchestration.ingest import load_audit
-from orchestration.ingest.landing_zone import sha256_of
+from orchestration.ingest.landing_guard import entry_fingerprint
+from orchestration.ingest.landing_zone import (
+    FileChanged,
+    feed_folder_problem,
+    files_being_written,
+    landing_root_problem,
+    sha256_of,
+)
 from orchestration.jobs import refresh_all
 from orchestration.parsing.landing_names import parse_landing_name, unknown_name_reason
 from orchestration.periods import add_months, month_key, parse_month
@@ -126,6 +135,17 @@ def record_joined_files(
             )
 
 
+def landing_sha256(path: Path) -> str | None:
+    """The file's SHA-256; None when it vanished or changed while hashed (look again); for a
+    file that cannot be read, the fingerprint the loader's refusal of it records."""
+    try:
+        return sha256_of(path)
+    except (FileNotFoundError, FileChanged):
+        return None
+    except OSError:
+        return entry_fingerprint("unreadable", path, path.lstat())
+
+
 def landing_sensor(feed: str) -> dg.SensorDefinition:
     @dg.sensor(
         name=f"landing_{feed}",
@@ -135,7 +155,11 @@ def landing_sensor(feed: str) -> dg.SensorDefinition:
         description=f"Watches data/landing/{feed}/ and refreshes the months that new or corrected files name.",
     )
     def watch(context: dg.SensorEvaluationContext):
-        folder = settings.landing_dir() / feed
+        problem = landing_root_problem(settings.landing_dir()) or feed_folder_problem(settings.landing_dir(), feed)
+        if problem:
+            context.log.error(problem)
+            return dg.SkipReason(problem)
+        folder = settings.landing_dir() / FEEDS[feed].folder
         not_started: dict[str, set[str]] = {}
 
         def waiting_run_months() -> set[str]:
@@ -146,9 +170,10 @@ def landing_sensor(feed: str) -> dg.SensorDefinition:
             feed,
             list_landing(folder),
             LandingCursor.from_json(context.cursor),
-            lambda name: sha256_of(folder / name),
+            lambda name: landing_sha256(folder / name),
             lambda: recorded_in_warehouse(feed),
             waiting_run_months,
+            files_being_written(settings.landing_dir(), feed),
         )
         if outcome.joined:
             record_joined_files(context.instance, feed, not_started, outcome.joined)
@@ -158,7 +183,7 @@ def landing_sensor(feed: str) -> dg.SensorDefinition:
         if outcome.joined:
             return dg.SkipReason(f"left to runs not started yet, which load them: {', '.join(outcome.joined)}")
         if outcome.run is None:
-            waiting = f" ({len(outcome.waiting)} file(s) still being written)" if outcome.waiting else ""
+            waiting = f" (still being written, looked at again: {', '.join(outcome.waiting)})" if outcome.waiting else ""
             return dg.SkipReason(f"no new complete files{waiting}")
         return run_request_for(outcome.run)
 

@@ -8,7 +8,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.feeds import FEEDS, all_raw_tables
-from orchestration.ingest.landing_zone import landing_files
+from orchestration.ingest.landing_zone import deliveries
 from orchestration.ingest.loader import RawLoader
 from orchestration.partitions import monthly_partitions
 from orchestration.periods import parse_month
@@ -51,18 +51,17 @@ def _raw_asset(feed: str) -> dg.AssetsDefinition:
         description=f"Loads the {feed} files of the run's months into {', '.join(FEEDS[feed].raw_tables)}.",
     )
     def load_feed(context: dg.AssetExecutionContext, warehouse: DuckDBResource, landing: LandingZone):
-        files = []
-        for key in context.partition_keys:
-            found = landing_files(landing.root_path, feed, parse_month(key))
-            if not found:
-                context.log.info(f"{feed} {key}: no file in the landing zone")
-            files += found
+        files, notes = deliveries(landing.root_path, feed, [parse_month(key) for key in context.partition_keys])
+        for note in notes:
+            context.log.warning(note)
         with warehouse.get_connection() as con:
             loader = RawLoader(con, landing.root_path, landing.quarantine_path, landing.today())
             outcomes = loader.load_all(files)
         for outcome in outcomes:
             if outcome.status == "refused":
                 context.log.error(f"REFUSED {outcome.file_name}: {outcome.reason} -> {outcome.quarantine_path}")
+            elif outcome.status == "skipped":
+                context.log.warning(f"skipped {outcome.file_name}: {outcome.reason}")
             else:
                 context.log.info(f"{outcome.status} {outcome.file_name} ({outcome.rows_loaded} rows)")
         counts = Counter(o.status for o in outcomes)

@@ -2,12 +2,11 @@
 
 "Still being written" is defined here, once, for `refresh`, the release-day schedule and the
 sensors: a file is not yet a delivery while its name ends in ``.part`` or while a process
-holds it open for writing (Linux tells, in /proc, about every process when we run as root,
-and about our own user's otherwise). A producer that closes and reopens its file between
-writes is caught by the other half of the rule: a file whose size, modification time or
-inode changed between the moment its hash was taken and the moment its rows were read is
-not loaded in that run (``FileSnapshot``), and the sensors wait until a file looks the same
-twice.
+holds it open for writing (psutil sees every process's files when we run as root, our own
+user's otherwise). A producer that closes and reopens its file between writes is caught by
+the other half of the rule: a file whose size, modification time or inode changed between
+the moment its hash was taken and the moment its rows were read is not loaded in that run
+(``FileSnapshot``), and the sensors wait until a file looks the same twice.
 """
 
 from __future__ import annotations
@@ -18,13 +17,14 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import psutil
+
 from orchestration.feeds import FEEDS
 from orchestration.parsing.errors import UnknownFileName
 from orchestration.parsing.landing_names import parse_landing_name
 
 PARTIAL_SUFFIX = ".part"
 HASH_CHUNK_BYTES = 1 << 20
-_WRITE_MODES = (os.O_WRONLY, os.O_RDWR)
 
 
 @dataclass(frozen=True)
@@ -84,23 +84,21 @@ def check_unchanged(path: Path, snapshot: FileSnapshot) -> None:
 
 
 def open_for_writing() -> set[tuple[int, int]]:
-    """(device, inode) of every file some process holds open for writing, from /proc."""
+    """(device, inode) of every regular file some process holds open for writing."""
     found = set()
-    for process in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
-        if not process.name.isdigit():
-            continue
+    for process in psutil.process_iter():
         try:
-            descriptors = list((process / "fd").iterdir())
-        except OSError:
+            files = process.open_files()
+        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
             continue  # gone, or not ours to look at
-        for descriptor in descriptors:
-            try:
-                flags = int((process / "fdinfo" / descriptor.name).read_text().split("flags:")[1].split()[0], 8)
-                if flags & os.O_ACCMODE in _WRITE_MODES:
-                    status = os.stat(descriptor)
-                    found.add((status.st_dev, status.st_ino))
-            except (OSError, IndexError, ValueError):
+        for opened in files:
+            if opened.mode == "r":
                 continue
+            try:
+                status = os.stat(opened.path)
+            except OSError:
+                continue  # removed since
+            found.add((status.st_dev, status.st_ino))
     return found
 
 
@@ -174,3 +172,21 @@ def files_being_written(landing_root: Path, feed: str, writers: set[tuple[int, i
         except FileNotFoundError:
             continue
     return waiting
+
+
+def deliveries(landing_root: Path, feed: str, months: list[date]) -> tuple[list[Path], list[str]]:
+    """A run's files of ``feed`` for ``months``, and what an operator should be told about
+    the rest: a landing zone that cannot be read, files still being written, empty months."""
+    problem = landing_root_problem(landing_root) or feed_folder_problem(landing_root, feed)
+    if problem:
+        return [], [f"{feed}: {problem}; nothing of this feed is read in this run"]
+    writers = open_for_writing()
+    files, notes = [], []
+    for month in months:
+        found = landing_files(landing_root, feed, month, writers)
+        if not found:
+            notes.append(f"{feed} {month:%Y-%m}: no file in the landing zone")
+        files += found
+    for name in files_being_written(landing_root, feed, writers):
+        notes.append(f"{feed}/{name} is still being written: left in place for a later run")
+    return files, notes

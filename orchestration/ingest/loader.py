@@ -256,7 +256,13 @@ class RawLoader:
         return FileOutcome(relative, feed, "refused", reason, 0, load_id, target and str(target))
 
     def _refuse_candidate(self, candidate: _Candidate, violation: ContractViolation) -> FileOutcome:
+        """Refused, unless the file changed since it was hashed: then what was read may be a
+        producer's half-written file, and a later run judges what is there then."""
         c = candidate
+        try:
+            check_unchanged(c.path, c.snapshot)
+        except FileChanged as changed:
+            return _changed_outcome(c, changed)
         return self._refuse(c.path, c.relative, c.name.feed, c.sha, c.size, c.started, violation)
 
     def _no_rows(self, candidate: _Candidate) -> ContractViolation:
@@ -282,14 +288,13 @@ class RawLoader:
         """Its bytes changed, or it went away, after it was hashed: not loaded, nothing recorded,
         left to a later run. Still there and unchanged, it could not be read: refused."""
         c = candidate
-        try:
-            check_unchanged(c.path, c.snapshot)
-        except FileChanged as changed:
-            reason = f"changed_while_read: {changed}; not loaded, left for a later run"
-            return FileOutcome(c.relative, c.name.feed, "skipped", reason)
+        if isinstance(error, OSError):
+            try:
+                check_unchanged(c.path, c.snapshot)
+            except FileChanged as changed:
+                error = changed
         if isinstance(error, FileChanged):
-            reason = f"changed_while_read: {error}; not loaded, left for a later run"
-            return FileOutcome(c.relative, c.name.feed, "skipped", reason)
+            return _changed_outcome(c, error)
         refusal = unreadable(c.path, os.lstat(c.path), error)
         return self._refuse(c.path, c.relative, c.name.feed, c.sha, c.size, c.started, refusal.violation)
 
@@ -508,6 +513,11 @@ class RawLoader:
     def _delete_slice(self, table: str, name: LandingName) -> None:
         predicate, params = self._slice_predicate(table, name)
         self.con.execute(f"DELETE FROM raw.{table} WHERE {predicate}", params)
+
+
+def _changed_outcome(candidate: _Candidate, changed: FileChanged) -> FileOutcome:
+    reason = f"changed_while_read: {changed}; not loaded, left for a later run"
+    return FileOutcome(candidate.relative, candidate.name.feed, "skipped", reason)
 
 
 def _transcoded(candidate: _Candidate, target: Path) -> TranscodedExtract | ContractViolation | OSError:

@@ -71,6 +71,11 @@ def _plain_number(kind: str) -> str:
 NUMBER_PATTERNS = {f"plain_{name}": _plain_number(kind) for name, kind in DETAIL_COLUMNS.items() if kind != "VARCHAR"}
 
 
+# A line of the extract runs to a few hundred bytes; a longer one is refused where it reaches
+# this, so that memory and time stay linear in the file's size.
+MAX_LINE_BYTES = 1 << 20
+
+
 def transcode_to_utf8(src: Path, dst: Path, chunk_bytes: int = 4 << 20) -> int:
     """Check the header, decode GB18030 strictly chunk by chunk, write UTF-8 to ``dst`` with
     each line's number (the header is line 1) put before it as a first field.
@@ -99,6 +104,8 @@ def transcode_to_utf8(src: Path, dst: Path, chunk_bytes: int = 4 << 20) -> int:
                     f"{exc.object[exc.start:exc.end]!r} ({exc.reason})",
                 ) from None
             whole, end, unfinished = (unfinished + text.encode("utf-8")).rpartition(b"\n")
+            if len(unfinished) > MAX_LINE_BYTES:  # carried from chunk to chunk, it would grow without end
+                raise _line_too_long(lines + whole.count(b"\n") + len(end) + 1)
             numbered, count = _numbered(whole + end, lines + 1)  # the rest goes on in the next chunk
             target.write(numbered)
             lines += count
@@ -119,6 +126,12 @@ def transcode_to_utf8(src: Path, dst: Path, chunk_bytes: int = 4 << 20) -> int:
     return lines
 
 
+def _line_too_long(number: int) -> ContractViolation:
+    return ContractViolation(
+        "oversized", f"line {number} runs past {MAX_LINE_BYTES:,} bytes; a line of the extract is a few hundred bytes"
+    )
+
+
 def _numbered(text: bytes, first: int) -> tuple[memoryview, int]:
     """Whole lines of UTF-8 ``text``, each after its number (``first`` and on, zero-padded to
     one width) and a comma, and how many there were; vectorised, as a Python loop per line
@@ -133,6 +146,9 @@ def _numbered(text: bytes, first: int) -> tuple[memoryview, int]:
     blank = np.flatnonzero((ends == starts) | ((ends == starts + 1) & (data[starts] == ord("\r"))))
     if len(blank):
         raise ContractViolation("wrong_layout", f"line {first + int(blank[0])} is blank")
+    too_long = np.flatnonzero(ends - starts > MAX_LINE_BYTES)
+    if len(too_long):
+        raise _line_too_long(first + int(too_long[0]))
     width = len(str(first + count - 1))
     numbers = np.arange(first, first + count, dtype=np.int64)
     prefixes = np.empty((count, width + 1), dtype=np.uint8)

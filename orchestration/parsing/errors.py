@@ -18,7 +18,7 @@ REASONS = frozenset(
         "wrong_period",  # rows (or the name) belong to another period
         "bad_value",  # a cell that should hold a number, code or timestamp does not
         "unsafe_file",  # a symbolic link in the landing zone: never followed
-        "oversized",  # a workbook that would inflate beyond the size or ratio limits (zip bomb)
+        "oversized",  # beyond the feed's size limit, a line beyond its length limit, or a zip bomb
         "formula",  # a workbook cell holds a formula, not a plain value
         "merged_cells",  # merged cells in a sheet's data rows
         "implausible_value",  # an amount larger than any real figure (a typing or unit error)

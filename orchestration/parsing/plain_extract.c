@@ -169,10 +169,11 @@ static void line_number_next(line_number *number) {
 }
 
 /* Transcodes the whole lines of in[0:n], numbering them from first_line, into out, which
- * holds at least 3 * n + 64 bytes. An unfinished last line is left for the next call. */
+ * holds at least 3 * n + 64 bytes. An unfinished last line is left for the next call; a line
+ * longer than max_line bytes is not plain (the Python path refuses it). */
 int plain_extract_lines(const uint8_t *in, int64_t n, uint8_t *out, int64_t first_line,
                         const uint32_t *pairs, const uint32_t *four_byte, int64_t four_byte_count,
-                        const uint8_t *period, plain_result *result) {
+                        const uint8_t *period, int64_t max_line, plain_result *result) {
     const gb18030_tables tables = {pairs, four_byte, four_byte_count};
     int64_t pos = 0, written = 0, lines = 0;
     line_number number;
@@ -183,7 +184,7 @@ int plain_extract_lines(const uint8_t *in, int64_t n, uint8_t *out, int64_t firs
         if (!newline) break;
         int64_t end = newline - in; /* the LF */
         /* 14 commas and CRLF at least; so the output, its number included, fits 3 * n + 64 */
-        if (end - pos + 1 < FIELDS + 1 || in[end - 1] != '\r') return PLAIN_NO;
+        if (end - pos + 1 < FIELDS + 1 || end - pos > max_line || in[end - 1] != '\r') return PLAIN_NO;
         int64_t stop = end - 1; /* the CR */
         if (memchr(in + pos, '\r', (size_t)(stop - pos))) return PLAIN_NO; /* DuckDB ends a record there */
         memcpy(out + written, number.digits, (size_t)number.length);

@@ -18,16 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from orchestration.parsing.detail_extract import DETAIL_HEADER, SOURCE_ENCODING, transcode_to_utf8
+from orchestration.parsing.detail_extract import DETAIL_HEADER, MAX_LINE_BYTES, SOURCE_ENCODING, transcode_to_utf8
 
 LIBRARY = Path(__file__).with_name("_plain_extract.so")
 # The tables cover GB18030's two-byte sequences and its four-byte ones up to the last in the
 # Basic Multilingual Plane (0x8431A439); the C code leaves the rest (supplementary planes)
 # to the Python path. In the table of byte pairs, this marks a four-byte sequence's start.
 _FOUR_BYTE_COUNT, _FOUR_BYTE_LEAD = 39_420, 0xFF000000
-# A line of the extract runs to a few hundred bytes; one longer than this is not plain (and
-# carrying it from chunk to chunk would cost more and more).
-MAX_PLAIN_LINE = 1 << 20
 
 
 class _Result(ctypes.Structure):
@@ -41,7 +38,7 @@ def _library() -> ctypes.CDLL:
     library = ctypes.CDLL(str(LIBRARY))
     library.plain_extract_lines.argtypes = [
         ctypes.c_char_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64,
-        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_char_p, ctypes.POINTER(_Result),
+        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_char_p, ctypes.c_int64, ctypes.POINTER(_Result),
     ]
     library.plain_extract_lines.restype = ctypes.c_int
     return library
@@ -121,7 +118,7 @@ def transcode_plain(src: Path, dst: Path, period: str, chunk_bytes: int = 4 << 2
     header = DETAIL_HEADER.encode(SOURCE_ENCODING) + b"\r\n"
     library, (pairs, four_byte) = _library(), _tables()
     result, period_bytes = _Result(), period.encode("ascii")
-    output = bytearray(_output_bytes(chunk_bytes + MAX_PLAIN_LINE))
+    output = bytearray(_output_bytes(chunk_bytes + MAX_LINE_BYTES))
     output_c = (ctypes.c_char * len(output)).from_buffer(output)
     with open(src, "rb") as source, open(dst, "wb") as target:
         if source.readline(len(header)) != header:
@@ -132,14 +129,15 @@ def transcode_plain(src: Path, dst: Path, period: str, chunk_bytes: int = 4 << 2
             data = unfinished + chunk
             plain = library.plain_extract_lines(
                 data, len(data), output_c, lines + 1,
-                pairs.ctypes.data, four_byte.ctypes.data, _FOUR_BYTE_COUNT, period_bytes, ctypes.byref(result),
+                pairs.ctypes.data, four_byte.ctypes.data, _FOUR_BYTE_COUNT, period_bytes, MAX_LINE_BYTES,
+                ctypes.byref(result),
             )
             if plain != 0:
                 return None
             target.write(memoryview(output)[: result.written])
             lines += result.lines
             unfinished = data[result.consumed :]
-            if len(unfinished) > MAX_PLAIN_LINE:
+            if len(unfinished) > MAX_LINE_BYTES:
                 return None
     return None if unfinished else lines
 

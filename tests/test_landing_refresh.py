@@ -1,0 +1,157 @@
+"""The landing zone's faults through the real `refresh` command: a producer still writing,
+two refreshes started together, a full Dagster home; and a 2 GiB extract of one unfinished
+line through the loader, which must refuse it in time and memory linear in what it reads.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tools.sample_data import generate
+from tests.support.producers import Producer
+from tests.support.reliability_helpers import (
+    RefreshProcess,
+    assert_every_file_accounted_once,
+    audit_rows,
+    landing_names,
+    new_chain,
+)
+
+pytestmark = pytest.mark.slow
+
+FIRST, LAST = date(2021, 10, 1), date(2021, 11, 1)
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sample")
+    generate(out, first=FIRST, through=LAST, detail_rows=200)
+    return out
+
+
+def published_months(chain) -> list[str]:
+    rows = chain.query({"months": "SELECT DISTINCT strftime(period_start, '%Y-%m') FROM marts.fct_trade_monthly "
+                                  "ORDER BY 1"})
+    return [month for (month,) in rows["months"]]
+
+
+def test_refresh_leaves_a_file_its_producer_still_writes_and_loads_it_once_complete(tmp_path, sample):
+    chain = new_chain(tmp_path, sample)
+    extract = next((chain.root / "landing" / "customs_detail").glob("cq_detail_2021-11_export_*.csv"))
+    complete = extract.read_bytes()
+    extract.unlink()
+    producer = Producer(extract, complete)
+    try:
+        first = RefreshProcess(chain, "--from", "2021-11", "--to", "2021-11")
+        assert first.wait() == 0, "".join(first.lines[-40:])
+        assert any(f"customs_detail/{extract.name} is still being written" in line for line in first.lines)
+        assert extract.read_bytes() == complete[: len(complete) // 2]  # untouched, not quarantined
+        assert not (chain.root / "quarantine").exists()
+        assert f"customs_detail/{extract.name}" not in {name for name, _, _ in audit_rows(chain)}
+    finally:
+        producer.finish()
+    second = RefreshProcess(chain, "--from", "2021-11", "--to", "2021-11")
+    assert second.wait() == 0, "".join(second.lines[-40:])
+    november = {name for name in landing_names(chain.root / "landing") if "2021-11" in name}
+    rows = assert_every_file_accounted_once(chain, november)
+    assert {status for _, status, _ in rows} == {"loaded"}
+
+
+def test_two_refreshes_started_together_take_turns_and_both_months_are_published(tmp_path, sample):
+    chain = new_chain(tmp_path, sample)
+    october = RefreshProcess(chain, "--from", "2021-10", "--to", "2021-10")
+    november = RefreshProcess(chain, "--from", "2021-11", "--to", "2021-11")
+    assert october.wait() == 0, "".join(october.lines[-40:])
+    assert november.wait() == 0, "".join(november.lines[-40:])
+    waited = [run for run in (october, november) if any("waiting for another refresh" in line for line in run.lines)]
+    assert len(waited) == 1
+    assert published_months(chain) == ["2021-10", "2021-11"]
+    rows = assert_every_file_accounted_once(chain, landing_names(chain.root / "landing"))
+    assert {status for _, status, _ in rows} == {"loaded"}
+
+
+FILL = textwrap.dedent(
+    """
+    import sys
+    with open(sys.argv[1], "wb") as filler:
+        try:
+            while True:
+                filler.write(b"\\0" * 65536)
+                filler.flush()
+        except OSError:
+            pass
+    """
+)
+
+
+def test_a_full_dagster_home_stops_the_refresh_with_a_message_and_the_next_one_publishes(tmp_path, sample):
+    chain = new_chain(tmp_path, sample)
+    home = chain.root / "dagster_home"
+    config = (home / "dagster.yaml").read_text()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(home)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system for the Dagster home: {mounted.stderr.decode().strip()}")
+    try:
+        (home / "dagster.yaml").write_text(config)
+        october = RefreshProcess(chain, "--from", "2021-10", "--to", "2021-10")
+        assert october.wait() == 0, "".join(october.lines[-40:])
+        filler = home / "filler"
+        subprocess.run([sys.executable, "-c", FILL, str(filler)], check=True)
+
+        full = RefreshProcess(chain, "--from", "2021-11", "--to", "2021-11")
+        assert full.wait() == 1
+        told = [line for line in full.lines if line.startswith("no space left for ")]
+        assert told and told[-1].startswith(f"no space left for {home} ("), "".join(full.lines[-40:])
+        assert told[-1].rstrip().endswith("Free space and run refresh again: files already loaded are not loaded twice")
+        assert not (chain.root / "quarantine").exists()
+
+        filler.unlink()
+        november = RefreshProcess(chain, "--from", "2021-11", "--to", "2021-11")
+        assert november.wait() == 0, "".join(november.lines[-40:])
+    finally:
+        subprocess.run(["umount", "-l", str(home)], check=False)
+    assert published_months(chain) == ["2021-10", "2021-11"]
+    rows = assert_every_file_accounted_once(chain, landing_names(chain.root / "landing"))
+    assert {status for _, status, _ in rows} == {"loaded"}
+
+
+BIG_LOAD = textwrap.dedent(
+    """
+    import json, resource, sys
+    from datetime import date
+    from pathlib import Path
+    import duckdb
+    from orchestration.ingest.loader import RawLoader
+    landing, extract = Path(sys.argv[1]), Path(sys.argv[2])
+    with duckdb.connect(sys.argv[3]) as con:
+        [outcome] = RawLoader(con, landing, landing.parent / "quarantine", date(2022, 1, 10)).load_all([extract])
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    print(json.dumps({"status": outcome.status, "reason": outcome.reason, "peak_bytes": peak}))
+    """
+)
+
+
+def test_a_two_gib_extract_of_one_unfinished_line_is_refused_in_bounded_memory(tmp_path):
+    from orchestration.parsing.detail_extract import DETAIL_HEADER, MAX_LINE_BYTES, SOURCE_ENCODING
+
+    landing = tmp_path / "landing"
+    extract = landing / "customs_detail" / "cq_detail_2021-11_export_20211225.csv"
+    extract.parent.mkdir(parents=True)
+    with extract.open("wb") as handle:
+        handle.write(DETAIL_HEADER.encode(SOURCE_ENCODING) + b"\r\n202111,")
+        handle.truncate(2 << 30)  # sparse: the rest reads as NUL bytes, and no line end ever comes
+    done = subprocess.run([sys.executable, "-c", BIG_LOAD, str(landing), str(extract), str(tmp_path / "w.duckdb")],
+                          capture_output=True, text=True, timeout=1200, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["status"] == "refused"
+    assert result["reason"].startswith(f"oversized: line 2 runs past {MAX_LINE_BYTES:,} bytes")
+    assert result["peak_bytes"] < 1 << 30, result  # the file is never held whole, nor its line
