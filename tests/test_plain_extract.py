@@ -5,6 +5,12 @@ Where it is not built, every extract takes the Python path."""
 
 from __future__ import annotations
 
+import ctypes
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +22,7 @@ from orchestration.parsing.detail_extract import DETAIL_HEADER, TranscodedExtrac
 from orchestration.parsing.landing_names import parse_landing_name
 from orchestration.parsing import plain_extract
 from orchestration.parsing.plain_extract import MAX_PLAIN_LINE, _utf8_entries, transcode_extract, transcode_plain
+from tests.support.chain import REPO
 from tests.support.fast_path import needs_fast_path
 from tests.support.parser_fixtures import detail_rows, write_detail
 
@@ -217,3 +224,30 @@ def test_without_the_built_fast_path_every_extract_takes_the_python_path(tmp_pat
     assert not plain
     assert (tmp_path / "extract.csv").read_bytes() == python_text(src, tmp_path)
     assert lines == len(rows) + 1  # the header too
+
+
+def build_fast_path(root: Path, **env: str) -> subprocess.CompletedProcess:
+    """The package's build of the extension (what `make setup` runs), in a copy of its sources."""
+    for name in ("setup.py", "pyproject.toml", "orchestration/parsing/plain_extract.c"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / name, root / name)
+    return subprocess.run(
+        [sys.executable, "setup.py", "--quiet", "build_ext", "--inplace"],
+        cwd=root, env={**os.environ, **env}, capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_set_up_without_a_c_compiler_goes_on_without_the_fast_path(tmp_path):
+    done = build_fast_path(tmp_path, CC="/nonexistent/cc")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "building extension" in done.stderr and "failed" in done.stderr
+    assert not (tmp_path / "orchestration" / "parsing" / plain_extract.LIBRARY.name).exists()
+
+
+@pytest.mark.skipif(not shutil.which(sysconfig.get_config_var("CC").split()[0]), reason="no C compiler here")
+def test_set_up_with_a_c_compiler_builds_the_library_the_loader_loads(tmp_path):
+    done = build_fast_path(tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    built = tmp_path / "orchestration" / "parsing" / plain_extract.LIBRARY.name
+    assert built.exists(), done.stderr[-3000:]
+    assert ctypes.CDLL(str(built)).plain_extract_lines  # the function plain_extract.py calls
