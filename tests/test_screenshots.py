@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from tests.support.chain import REPO
-from tests.support.ui_helpers import graphql, start_webserver
+from tests.support.ui_helpers import graphql, loaded, start_webserver
 
 pytestmark = pytest.mark.slow
 
@@ -147,13 +147,8 @@ def chain(sample_chain):
 
 @pytest.fixture(scope="module")
 def webserver(chain):
-    running = start_webserver(chain.env, chain.root / "webserver.log")
-    try:
-        running.wait_until_loaded()
+    with loaded(start_webserver(chain.env, chain.root / "webserver.log")) as running:
         yield running
-    finally:
-        running.stop()
-        running.kill()
 
 
 def test_asset_graph(chain, webserver, tmp_path):
