@@ -94,27 +94,33 @@ create schema marts;
 create table marts.fct_trade_monthly (period_start date, period_end date, months_in_period integer,
   year integer, flow varchar, value_cny decimal(20,2), value_usd decimal(20,2),
   ytd_value_cny decimal(20,2), ytd_value_usd decimal(20,2), yoy_pct double, ytd_yoy_pct double,
-  published_yoy_pct double, published_ytd_yoy_pct double, is_record_high boolean, vintage varchar);
+  published_yoy_pct double, published_ytd_yoy_pct double, is_record_high boolean, vintage varchar,
+  source_file_id varchar, source_sheet varchar, source_row integer);
 create table marts.fct_trade_annual (year integer, flow varchar, value_cny decimal(20,2),
-  value_usd decimal(20,2), yoy_pct double, is_complete boolean);
+  value_usd decimal(20,2), yoy_pct double, is_complete boolean,
+  source_file_id varchar, source_sheet varchar, source_row integer);
 create table marts.fct_partner_trade (period_start date, period_end date, partner varchar,
   partner_kind varchar, partner_name_en varchar, partner_name_zh varchar, flow varchar,
   value_cny decimal(20,2), ytd_value_cny decimal(20,2), ytd_yoy_pct double, ytd_share_pct double,
-  ytd_rank integer);
+  ytd_rank integer, source_file_id varchar, source_sheet varchar, source_row integer);
 create table marts.fct_partner_trade_annual (year integer, partner varchar, partner_kind varchar,
   flow varchar, value_cny decimal(20,2), yoy_pct double, share_pct double, rank integer,
-  is_complete boolean);
+  is_complete boolean, source_file_id varchar, source_sheet varchar, source_row integer);
 create table marts.fct_commodity_trade (period_start date, flow varchar, commodity_name_zh varchar,
   commodity_name_en varchar, unit varchar, quantity decimal(20,2), value_cny decimal(20,2),
-  ytd_quantity decimal(20,2), ytd_value_cny decimal(20,2), is_overlapping_aggregate boolean);
+  ytd_quantity decimal(20,2), ytd_value_cny decimal(20,2), is_overlapping_aggregate boolean,
+  source_file_id varchar, source_sheet varchar, source_row integer);
 create table marts.fct_corridor_monthly (month_start date, service varchar, trains integer,
-  teu integer, cargo_value_cny decimal(20,2), ytd_trains integer, ytd_teu integer);
+  teu integer, cargo_value_cny decimal(20,2), ytd_trains integer, ytd_teu integer,
+  source_file_id varchar);
 create table marts.fct_corridor_annual (year integer, service varchar, trains integer, teu integer,
-  is_complete boolean, is_record boolean);
+  is_complete boolean, is_record boolean, source_file_id varchar);
 create table marts.dim_partner (partner varchar, partner_kind varchar, name_en varchar,
   name_zh varchar, customs_code varchar, iso3 varchar, continent varchar, groups varchar[]);
 create table marts.dim_period (period_start date, period_end date, months_in_period integer,
   year integer, month integer, label_en varchar, label_zh varchar);
+create table marts.dim_source_file (source_file_id varchar, file_name varchar, feed varchar,
+  reference_month date, vintage date, loaded_at timestamptz, row_count bigint, status varchar);
 """
 
 
@@ -343,7 +349,7 @@ def sha256(path: Path) -> str:
 
 def snapshot(published: Path) -> dict[str, str]:
     """Checksums of everything a reader can see, through the symlink as readers do."""
-    files = {"marts.duckdb": published / "marts.duckdb", "publication.json": published / "publication.json"}
+    files = {"trade.duckdb": published / "trade.duckdb", "publication.json": published / "publication.json"}
     files.update({f"parquet/{p.name}": p for p in (published / "parquet").glob("*.parquet")})
     return {name: sha256(path) for name, path in sorted(files.items())}
 
@@ -360,12 +366,18 @@ def test_publish_then_read(warehouse: Path, tmp_path: Path) -> None:
     published = tmp_path / "published"
     result = publish(warehouse, published)
 
-    assert result.path == published / "marts.duckdb"
+    assert result.path == published / "trade.duckdb"
     assert set(REQUIRED_COLUMNS) <= set(result.row_counts)
     with duckdb.connect(str(warehouse), read_only=True) as source, open_published(published) as con:
         for table, rows in result.row_counts.items():
             assert con.execute(f"select count(*) from marts.{table}").fetchone()[0] == rows
-            assert source.execute(f"select count(*) from marts.{table}").fetchone()[0] == rows
+            if table != "publication":  # written by the publisher, not copied
+                assert source.execute(f"select count(*) from marts.{table}").fetchone()[0] == rows
+        published_at, latest, status, reason = con.execute(
+            "select published_at, latest_period_start, status, stale_reason from marts.publication"
+        ).fetchone()
+        assert (latest, status, reason) == (date(2021, 11, 1), "fresh", None)
+        assert published_at.tzinfo is not None
         # Types survive the copy: money stays DECIMAL(20,2).
         assert con.execute(
             "select data_type from information_schema.columns"
@@ -379,7 +391,7 @@ def test_publish_then_read(warehouse: Path, tmp_path: Path) -> None:
 
     manifest = json.loads((published / "publication.json").read_text())
     assert manifest["publication_id"] == result.publication_id
-    assert manifest["database"]["sha256"] == sha256(published / "marts.duckdb")
+    assert manifest["database"]["sha256"] == sha256(published / "trade.duckdb")
     assert (published / "parquet").resolve() == result.parquet_dir.resolve()
     for table, entry in manifest["tables"].items():
         parquet = published / "parquet" / f"{table}.parquet"
@@ -387,7 +399,7 @@ def test_publish_then_read(warehouse: Path, tmp_path: Path) -> None:
         assert entry["sha256"] == sha256(parquet)
         assert query(f"select count(*) from read_parquet('{parquet}')") == [(entry["rows"],)]
         assert parquet.stat().st_mode & 0o777 == 0o444
-    assert (published / "marts.duckdb").stat().st_mode & 0o777 == 0o444
+    assert (published / "trade.duckdb").stat().st_mode & 0o777 == 0o444
     assert not [p for p in published.iterdir() if ".staging" in p.name]
 
 
@@ -487,6 +499,9 @@ def test_invariants_are_checked(tmp_path: Path) -> None:
         )
         con.execute("insert into marts.dim_partner select * from marts.dim_partner where partner = 'VN'")
         found = verification.problems(con, {})
+    # The warehouse has no publication table: the publisher writes it into the copy.
+    assert "marts.publication is missing" in found
+    found.remove("marts.publication is missing")
     assert any("2021-08-01" in p and "exports + imports" in p for p in found)
     assert any("dim_partner: 1 duplicated keys" in p for p in found)
     assert len(found) == 2
@@ -494,9 +509,12 @@ def test_invariants_are_checked(tmp_path: Path) -> None:
 
 def test_row_count_mismatch_is_refused(warehouse: Path) -> None:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        assert verification.problems(con, {"dim_partner": len(DIM_PARTNER)}) == []
+        assert verification.problems(con, {"dim_partner": len(DIM_PARTNER)}) == [
+            "marts.publication is missing"
+        ]
         assert verification.problems(con, {"dim_partner": 1}) == [
-            f"marts.dim_partner has {len(DIM_PARTNER)} rows, the source has 1"
+            "marts.publication is missing",
+            f"marts.dim_partner has {len(DIM_PARTNER)} rows, the source has 1",
         ]
 
 
@@ -582,4 +600,4 @@ def test_a_real_parquet_directory_is_refused_before_anything_is_swapped(warehous
     (published / "parquet").mkdir(parents=True)
     with pytest.raises(PublicationError, match="is not a symlink"):
         publish(warehouse, published)
-    assert not (published / "marts.duckdb").exists()
+    assert not (published / "trade.duckdb").exists()

@@ -276,7 +276,7 @@ def test_readme_query_returns_the_november_headline(chain):
         "print(json.dumps([list(r) for r in con.execute(statements[-1]).fetchall()]))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script, str(chain.published / "marts.duckdb"), json.dumps(statements)],
+        [sys.executable, "-c", script, str(chain.published / "trade.duckdb"), json.dumps(statements)],
         capture_output=True, text=True, check=True, timeout=120,
     )
     rows = {row[0]: row for row in json.loads(done.stdout)}
