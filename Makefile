@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)
 
 DBT_SOURCES := $(shell find dbt_project -type f 2>/dev/null) dbt_project.yml profiles.yml
 
-.PHONY: setup run test ui sample-data docs bench reliability validate clean
+.PHONY: setup run test ui dashboard sample-data docs bench reliability validate clean
 
 PLAIN_EXTRACT := orchestration/parsing/_plain_extract.so
 
@@ -50,6 +50,10 @@ test: setup
 
 ui: setup
 	$(BIN)/python -m orchestration.cli ui
+
+# The desk dashboard over the published file: http://127.0.0.1:8501 (DASHBOARD_PORT moves it).
+dashboard: setup
+	$(BIN)/python -m dashboard
 
 validate: setup
 	$(BIN)/dagster definitions validate -m orchestration.definitions
