@@ -43,10 +43,10 @@ def test_record_month_states_the_published_figures(con) -> None:
     assert b.label == "November 2021" and b.is_record_high
     assert b.sentences[0] == (
         "Chongqing's foreign trade hit a monthly record high in November 2021:"
-        " 76.95 billion yuan, up 16.2% year on year."
+        " 76.95 billion yuan (12.06 billion US dollars), up 16.2% year on year."
     )
     assert b.sentences[1] == (
-        "January-November 2021: 720.49 billion yuan, up 24.0%,"
+        "January-November 2021: 720.49 billion yuan (112.93 billion US dollars), up 24.0%,"
         " already 69.15 billion more than the whole of 2020."
     )
     assert b.sentences[2] == "Exports 463.11 billion (+23.9%), imports 257.38 billion (+24.1%)."
@@ -69,6 +69,10 @@ def test_numbers_are_the_marts_numbers(con) -> None:
     assert (b.value_cny, b.ytd_value_cny, b.is_record_high, b.ytd_yoy_pct) == (
         value, ytd, record, published_ytd_yoy,
     )
+    assert (b.value_usd, b.ytd_value_usd) == con.execute(
+        "select value_usd, ytd_value_usd"
+        " from marts.fct_trade_monthly where period_start = '2021-11-01' and flow = 'total'"
+    ).fetchone()
     previous = con.execute(
         "select value_cny from marts.fct_trade_annual where year = 2020 and flow = 'total'"
     ).fetchone()[0]
@@ -92,7 +96,8 @@ def test_non_record_month_does_not_claim_a_record(con) -> None:
     assert not b.is_record_high
     assert "record" not in text(b)
     assert b.sentences[0] == (
-        "Chongqing's foreign trade reached 65.16 billion yuan in August 2021, up 11.9% year on year."
+        "Chongqing's foreign trade reached 65.16 billion yuan (10.21 billion US dollars) in August 2021,"
+        " up 11.9% year on year."
     )
     # 507.68 billion so far is below the whole of 2020: no comparison with it.
     assert b.ytd_lead_over_previous_year_cny is None
@@ -112,7 +117,9 @@ def test_two_month_period_is_never_a_record(con) -> None:
 def test_complete_year_is_not_so_far(con) -> None:
     b = build_bulletin(con, "2020-12")
 
-    assert b.sentences[1] == "2020: 651.34 billion yuan, up 12.4%, 72.06 billion more than in 2019."
+    assert b.sentences[1] == (
+        "2020: 651.34 billion yuan (94.40 billion US dollars), up 12.4%, 72.06 billion more than in 2019."
+    )
     assert "the largest partner for the second year running (2019 and 2020)." in text(b)
     assert "so far" not in text(b)
 

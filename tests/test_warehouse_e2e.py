@@ -147,7 +147,7 @@ def test_first_release_of_2019_is_kept_in_raw(chain):
 
 def test_bulletin_states_the_headline(chain):
     bulletin = (chain.published / "bulletin" / "bulletin-2021-11.md").read_text()
-    for phrase in ("record high", "76.95 billion", "16.2%", "720.49 billion", "24.0%", "69.15 billion",
+    for phrase in ("record high", "76.95 billion yuan (12.06 billion US dollars)", "16.2%", "720.49 billion", "24.0%", "69.15 billion",
                    "463.11 billion", "257.38 billion", "114.23 billion", "13.5%"):
         assert phrase in bulletin
 
@@ -233,7 +233,7 @@ def _warehouse_state(chain) -> dict[str, list]:
 def test_one_month_refresh_rebuilds_only_that_month(chain):
     before = _warehouse_state(chain)
     done = chain.refresh("--from", "2021-10", "--to", "2021-10")
-    assert "76.95 billion yuan, up 16.2%" in done.stdout  # the latest headline, as make run prints it
+    assert "76.95 billion yuan (12.06 billion US dollars), up 16.2%" in done.stdout  # the latest headline, as make run prints it
     after = _warehouse_state(chain)
     for name in INCREMENTAL_MODELS:
         old, new = dict(map(tuple, before[name])), dict(map(tuple, after[name]))

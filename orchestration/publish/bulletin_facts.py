@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import duckdb
 
 from orchestration.periods import axis_label, period_label, year_to_date_label
 from orchestration.publish import charts
+from orchestration.publish.bi_contract import PUBLICATION_TABLE, SCHEMA, STALE
 
 CORRIDOR_SERVICE = "ILSTC_RAIL_SEA"
 # The economies a Chongqing bulletin compares: the largest partner is shown beside the others.
@@ -49,6 +50,19 @@ class ChartData:
 
 
 @dataclass(frozen=True)
+class PublicationState:
+    """The publication table's row: a stale publication is older than the latest refresh."""
+
+    status: str  # fresh | stale
+    stale_reason: str | None
+    marts_published_at: datetime | None
+
+    @property
+    def is_stale(self) -> bool:
+        return self.status == STALE
+
+
+@dataclass(frozen=True)
 class Bulletin:
     period_start: date
     period_end: date
@@ -60,6 +74,7 @@ class Bulletin:
     yoy_pct: float | None
     is_record_high: bool
     ytd_value_cny: Decimal
+    ytd_value_usd: Decimal
     ytd_yoy_pct: float | None
     previous_year: int
     previous_year_cny: Decimal | None  # only when that year is complete
@@ -77,6 +92,7 @@ class Bulletin:
     corridor_trains_ytd: int | None
     corridor_month: date | None  # the last month counted in corridor_trains_ytd
     corridor_is_record: bool
+    publication: PublicationState
     sentences: tuple[str, ...]  # written by bulletin_text from the figures above
     charts: ChartData
 
@@ -113,6 +129,7 @@ def read_figures(con: duckdb.DuckDBPyConnection, period: str | None = None) -> B
         yoy_pct=_prefer(total["published_yoy_pct"], total["yoy_pct"]),
         is_record_high=bool(total["is_record_high"]) and total["months_in_period"] == 1,
         ytd_value_cny=total["ytd_value_cny"],
+        ytd_value_usd=total["ytd_value_usd"],
         ytd_yoy_pct=_prefer(total["published_ytd_yoy_pct"], total["ytd_yoy_pct"]),
         previous_year=year - 1,
         previous_year_cny=previous_cny,
@@ -134,6 +151,7 @@ def read_figures(con: duckdb.DuckDBPyConnection, period: str | None = None) -> B
         corridor_trains_ytd=corridor[0],
         corridor_month=corridor[1],
         corridor_is_record=corridor[2],
+        publication=_publication(con),
         charts=_chart_data(con, total, year),
     )
     return Bulletin(sentences=(), **figures)
@@ -154,6 +172,16 @@ def _prefer(published: float | None, computed: float | None) -> float | None:
     # The bulletin restates customs: its printed rate wins (customs compares with revised
     # prior-year data); the warehouse's own rate stands in where customs printed none.
     return published if published is not None else computed
+
+
+def _publication(con: duckdb.DuckDBPyConnection) -> PublicationState:
+    row = _one(
+        con,
+        f"select status, stale_reason, marts_published_at from {SCHEMA}.{PUBLICATION_TABLE}",
+    )
+    if row is None:
+        raise LookupError(f"{SCHEMA}.{PUBLICATION_TABLE} is empty")
+    return PublicationState(**row)
 
 
 def _trade(con: duckdb.DuckDBPyConnection, period: str | None) -> dict[str, dict]:
