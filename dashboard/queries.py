@@ -191,17 +191,25 @@ def corridor_years(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def reconciliation(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """The detail extracts summed against the bulletins, every period and flow, latest first."""
+    """The detail extracts summed against the bulletins, every period and flow, latest first:
+    source_file_id is the detail extract's, bulletin_source_* the bulletin row's."""
     return _frame(
         con,
         f"""
         select period_start, period_end, months_in_period, flow, detail_value_cny,
                bulletin_value_cny, difference_cny, difference_pct, is_within_tolerance,
-               detail_rows, detail_vintage, bulletin_vintage
+               detail_rows, detail_vintage, bulletin_vintage, source_file_id,
+               bulletin_source_file_id, bulletin_source_sheet, bulletin_source_row
         from {SCHEMA}.fct_detail_reconciliation
         order by period_start desc, flow
         """,
     )
+
+
+def reconciliation_citations(rows: pd.DataFrame) -> list[pd.DataFrame]:
+    """Both sides of each reconciliation row as provenance: the detail file and the bulletin row."""
+    bulletin_side = rows[[f"bulletin_{c}" for c in BULLETIN_PROVENANCE]]
+    return [rows[list(FILE_PROVENANCE)], bulletin_side.rename(columns=lambda c: c.removeprefix("bulletin_"))]
 
 
 def sources(con: duckdb.DuckDBPyConnection, shown: list[pd.DataFrame]) -> pd.DataFrame:

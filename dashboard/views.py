@@ -19,10 +19,13 @@ from orchestration.publish.bulletin_text import billions, signed
 
 TABS = ("Headline", "Trend", "Partners", "Commodities", "Corridor", "Reconciliation", "Sources")
 BILLION = 1e9
+HEADLINE_TREND_PERIODS = 36  # three years of context under the headline
 _SOURCE_COLUMNS = {
     "source_sheet": st.column_config.TextColumn("sheet"),
     "source_row": st.column_config.NumberColumn("row", format="%d"),
-    "source_file_id": None,  # the SHA-256 is listed under Sources, with the file's name
+    # The SHA-256s are listed under Sources, with the files' names.
+    "source_file_id": None,
+    "bulletin_source_file_id": None,
 }
 
 
@@ -33,15 +36,17 @@ class Screen:
     con: duckdb.DuckDBPyConnection
     shown: list[pd.DataFrame] = field(default_factory=list)
 
-    def table(self, frame: pd.DataFrame, key: str, columns: dict | None = None) -> None:
-        st.dataframe(frame, hide_index=True, column_config={**_SOURCE_COLUMNS, **(columns or {})})
+    def table(self, frame: pd.DataFrame, key: str, cited: list[pd.DataFrame] | None = None) -> None:
+        """``frame`` with its CSV download and its sources; ``cited`` are its provenance
+        columns where they are not plain source_file_id, source_sheet, source_row."""
+        cited = cited if cited is not None else [frame]
+        st.dataframe(frame, hide_index=True, column_config=_SOURCE_COLUMNS)
         st.download_button(
             "Download CSV", queries.to_csv(frame), file_name=f"{key}.csv", mime="text/csv", key=f"csv-{key}"
         )
-        if "source_file_id" in frame.columns:
-            with st.expander("Sources of these figures"):
-                st.dataframe(queries.sources(self.con, [frame]), hide_index=True)
-            self.shown.append(frame)
+        with st.expander("Sources of these figures"):
+            st.dataframe(queries.sources(self.con, cited), hide_index=True)
+        self.shown += cited
 
 
 def _billions(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
@@ -82,28 +87,43 @@ def headline(screen: Screen, period: Period) -> None:
             f"Not a record: the highest earlier single month was "
             f"{billions(total['previous_single_month_high_cny'])} billion yuan."
         )
+    history = _billions(queries.trend(screen.con, "total"), "value_cny", "value_usd")
+    recent = history[history["period_start"] <= pd.Timestamp(period.period_start)].tail(HEADLINE_TREND_PERIODS)
+    st.altair_chart(_trend_chart(recent), width="stretch")
     screen.table(
         _billions(rows, "value_cny", "value_usd", "ytd_value_cny", "ytd_value_usd", "previous_single_month_high_cny"),
         f"headline-{period.period_start:%Y-%m}",
     )
 
 
-def trend(screen: Screen, flow: str) -> None:
-    rows = queries.trend(screen.con, flow)
-    st.subheader(f"Monthly trend, {flow}")
-    shown = _billions(rows, "value_cny", "value_usd")
+def _trend_chart(shown: pd.DataFrame) -> alt.LayerChart:
+    """Single months joined by a line; every period a point marked by its kind."""
     kinds = ["month", "record month", "January-February (two months)"]
-    single = alt.Chart(shown[shown["months_in_period"] == 1]).mark_line(color="#9bb7d4").encode(
-        x=alt.X("period_end:T", title=None), y=alt.Y("value_bn_cny:Q", title="billion yuan")
+    legend = alt.Legend(orient="bottom", labelLimit=0)
+    line = alt.Chart(shown[shown["months_in_period"] == 1]).mark_line(color="#9bb7d4").encode(
+        x=alt.X("period_end:T", title=None, axis=alt.Axis(format="%b %Y")), y=alt.Y("value_bn_cny:Q", title="billion yuan")
     )
     points = alt.Chart(shown).mark_point(filled=True, size=60).encode(
         x="period_end:T",
         y="value_bn_cny:Q",
-        color=alt.Color("period_kind:N", scale=alt.Scale(domain=kinds, range=["#1f5f99", "#d62728", "#ff9f1c"])),
-        shape=alt.Shape("period_kind:N", scale=alt.Scale(domain=kinds, range=["circle", "diamond", "square"])),
+        color=alt.Color(
+            "period_kind:N", title=None, legend=legend,
+            scale=alt.Scale(domain=kinds, range=["#1f5f99", "#d62728", "#ff9f1c"]),
+        ),
+        shape=alt.Shape(
+            "period_kind:N", title=None, legend=legend,
+            scale=alt.Scale(domain=kinds, range=["circle", "diamond", "square"]),
+        ),
         tooltip=["label_en", "label_zh", "period_kind", alt.Tooltip("value_bn_cny:Q", format=".2f"), "yoy_pct"],
     )
-    st.altair_chart(single + points, width="stretch")
+    return (line + points).properties(height=320)
+
+
+def trend(screen: Screen, flow: str) -> None:
+    rows = queries.trend(screen.con, flow)
+    st.subheader(f"Monthly trend, {flow}")
+    shown = _billions(rows, "value_cny", "value_usd")
+    st.altair_chart(_trend_chart(shown), width="stretch")
     screen.table(shown.sort_values("period_start", ascending=False), f"trend-{flow}")
 
 
@@ -146,9 +166,11 @@ def reconciliation(screen: Screen, period: Period) -> None:
     else:
         st.success("Every period's detail sums to its bulletin within the tolerance.")
     st.markdown(f"**{period.label}**")
-    screen.table(this_period, f"reconciliation-{period.period_start:%Y-%m}")
+    screen.table(
+        this_period, f"reconciliation-{period.period_start:%Y-%m}", queries.reconciliation_citations(this_period)
+    )
     st.markdown("**Every period**")
-    screen.table(rows, "reconciliation")
+    screen.table(rows, "reconciliation", queries.reconciliation_citations(rows))
 
 
 def sources(screen: Screen) -> None:

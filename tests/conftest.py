@@ -24,3 +24,18 @@ def pytest_collection_modifyitems(config, items):
         for marker, skip in skips.items():
             if marker in item.keywords and not config.getoption(f"--run-{marker}"):
                 item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def sample_chain(tmp_path_factory):
+    """The real chain on the shipped sample, run once per session: generator, Dagster
+    refresh, dbt build, publish. Tests read it; those that publish do so elsewhere."""
+    from tests.chain import build_sample_chain
+
+    return build_sample_chain(tmp_path_factory.mktemp("sample_chain"))
+
+
+@pytest.fixture(scope="session")
+def published_sample(sample_chain):
+    """The sample chain's published folder (trade.duckdb, publication table and all)."""
+    return sample_chain.published
