@@ -30,7 +30,7 @@ def pytest_collection_modifyitems(config, items):
 def sample_chain(tmp_path_factory):
     """The real chain on the shipped sample, run once per session: generator, Dagster
     refresh, dbt build, publish. Tests read it; those that publish do so elsewhere."""
-    from tests.chain import build_sample_chain
+    from tests.support.chain import build_sample_chain
 
     return build_sample_chain(tmp_path_factory.mktemp("sample_chain"))
 

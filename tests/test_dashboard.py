@@ -25,9 +25,9 @@ from streamlit.testing.v1.element_tree import Dataframe
 
 from dashboard import queries
 from orchestration.publish.publication import DB_NAME, open_published, publish, republish_stale
-from tests.chain import REPO
+from tests.support.chain import REPO
 from tests.test_screenshots import CHROMIUM, CHROMIUM_FLAGS, assert_looks_like_a_page
-from tests.ui_helpers import free_port
+from tests.support.ui_helpers import free_port
 
 APP = REPO / "dashboard" / "app.py"
 NOVEMBER_2021 = date(2021, 11, 1)
