@@ -21,7 +21,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.chain import REPO, build_sample_chain
+from tests.chain import REPO
 
 # (reference id, SQL returning one value, expected value, decimals of the published figure)
 MONTHLY = "SELECT {col} FROM marts.fct_trade_monthly WHERE flow = '{flow}' AND period_end = DATE '{end}'"
@@ -117,8 +117,8 @@ FIGURES = [
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory):
-    return build_sample_chain(tmp_path_factory.mktemp("chain"))
+def chain(sample_chain):
+    return sample_chain
 
 
 @pytest.fixture(scope="module")
