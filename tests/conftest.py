@@ -19,7 +19,7 @@ def pytest_addoption(parser):
 def sample_chain(tmp_path_factory):
     """The real chain on the whole sample data (generator, one Dagster run of refresh_all),
     built once for the tests that only read it or copy its files."""
-    from tests.chain import build_sample_chain
+    from tests.support.chain import build_sample_chain
 
     return build_sample_chain(tmp_path_factory.mktemp("sample_chain"))
 

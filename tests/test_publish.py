@@ -30,7 +30,7 @@ from orchestration.publish.publication import (
     open_published,
     publish,
 )
-from tests.chain import ChainFolder
+from tests.support.chain import ChainFolder
 
 @pytest.fixture(scope="module")
 def dbt_warehouse(sample_chain: ChainFolder) -> Path:

@@ -15,7 +15,7 @@ import dagster as dg
 import openpyxl
 import pytest
 
-from tests.chain import ChainFolder, build_sample_chain
+from tests.support.chain import ChainFolder, build_sample_chain
 
 NOVEMBER = "customs_bulletin/cq_bulletin_2021-11_20211220.xlsx"
 UNKNOWN_NAME_CORRECTION = "customs_bulletin/cq_bulletin_2021-11_20211225.xlsx"

@@ -21,7 +21,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.chain import REPO
+from tests.support.chain import REPO
 
 # (reference id, SQL returning one value, expected value, decimals of the published figure)
 MONTHLY = "SELECT {col} FROM marts.fct_trade_monthly WHERE flow = '{flow}' AND period_end = DATE '{end}'"
