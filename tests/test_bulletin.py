@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_publish import build_warehouse
+from tests.support.synthetic_marts import build_warehouse
 
 from orchestration.publish.bulletin import build_bulletin, render_html, render_markdown, write_bulletin
 from orchestration.publish.bulletin_text import approximately, billions, growth, percent

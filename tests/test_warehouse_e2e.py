@@ -8,14 +8,20 @@ contract's columns. Expected values are the published Chongqing figures
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+from decimal import Decimal
+from pathlib import Path
 
+import openpyxl
 import pytest
 
-from tests.support.chain import REPO, build_sample_chain
+from tests.support.chain import REPO
 
 # (reference id, SQL returning one value, expected value, decimals of the published figure)
 MONTHLY = "SELECT {col} FROM marts.fct_trade_monthly WHERE flow = '{flow}' AND period_end = DATE '{end}'"
@@ -111,8 +117,8 @@ FIGURES = [
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory):
-    return build_sample_chain(tmp_path_factory.mktemp("chain"))
+def chain(sample_chain):
+    return sample_chain
 
 
 @pytest.fixture(scope="module")
@@ -305,3 +311,113 @@ def test_old_dbt_invocation_folders_are_pruned(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [folders[0].name, folders[1].name, current.name, other.name]
     )
+
+
+# ---- BI readers: other DuckDB versions, and provenance back to the landing files ----------
+
+OLD_DUCKDB = "1.1.3"  # the DuckDB most BI tools and DuckDB's node client still bundle
+CLIENT_VENVS = REPO / ".cache" / "duckdb-clients"
+HEADLINE_SQL = (
+    "SELECT value_cny FROM marts.fct_trade_monthly"
+    " WHERE period_start = DATE '2021-11-01' AND flow = 'total'"
+)
+
+
+def duckdb_client(version: str) -> Path:
+    """The python of a virtualenv of its own with duckdb==``version``, made once and kept."""
+    venv = CLIENT_VENVS / version
+    python = venv / "bin" / "python"
+    if not python.exists():
+        staging = CLIENT_VENVS / f".{version}.{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(staging)], check=True, capture_output=True, timeout=300)
+            subprocess.run(
+                [str(staging / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                 f"duckdb=={version}"],
+                check=True, capture_output=True, text=True, timeout=600,
+            )
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            pytest.skip(f"cannot install duckdb=={version} in a virtualenv: {getattr(exc, 'stderr', exc)}")
+        staging.rename(venv)  # whole or not at all, for the next run
+    return python
+
+
+@pytest.mark.parametrize("client", [OLD_DUCKDB, "this project's"])
+def test_any_duckdb_client_reads_the_published_file_read_only(chain, client):
+    python = duckdb_client(OLD_DUCKDB) if client == OLD_DUCKDB else Path(sys.executable)
+    script = (
+        "import duckdb, json, sys\n"
+        "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+        "value = con.execute(sys.argv[2]).fetchone()[0]\n"
+        "state = con.execute('select status, latest_period_start::varchar from marts.publication').fetchone()\n"
+        "try:\n"
+        "    con.execute('create table marts.x (a int)')\n"
+        "    wrote = True\n"
+        "except duckdb.Error:\n"
+        "    wrote = False\n"
+        "print(json.dumps([duckdb.__version__, str(value), list(state), wrote]))\n"
+    )
+    done = subprocess.run(
+        [str(python), "-c", script, str(chain.published / "trade.duckdb"), HEADLINE_SQL],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    version, value, state, wrote = json.loads(done.stdout)
+    if client == OLD_DUCKDB:
+        assert version == OLD_DUCKDB
+    assert value == "76950000000.00"
+    assert state == ["fresh", "2021-11-01"]
+    assert wrote is False
+
+
+def landing_file(chain, source_file_id: str) -> tuple[Path, str]:
+    (file_name, feed), = chain.query(
+        {"file": f"select file_name, feed from marts.dim_source_file where source_file_id = '{source_file_id}'"}
+    )["file"]
+    path = chain.root / "landing" / file_name
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == source_file_id  # the very bytes loaded
+    return path, feed
+
+
+def bulletin_row(path: Path, sheet: str, row: int) -> tuple:
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return next(workbook[sheet].iter_rows(min_row=row, max_row=row, values_only=True))
+    finally:
+        workbook.close()
+
+
+def test_published_figures_lead_back_to_their_file_and_row(chain):
+    figures = chain.query({
+        "november": "select value_cny, value_usd, source_file_id, source_sheet, source_row, source_row_usd"
+                    " from marts.fct_trade_monthly where period_start = DATE '2021-11-01' and flow = 'total'",
+        "asean": "select ytd_value_cny, source_file_id, source_sheet, source_row from marts.fct_partner_trade"
+                 " where period_start = DATE '2021-11-01' and partner = 'ASEAN' and flow = 'total'",
+        "trains": "select trains, source_file_id from marts.fct_corridor_monthly"
+                  " where month_start = DATE '2021-11-01' and service = 'ILSTC_RAIL_SEA'",
+    })
+
+    (value_cny, value_usd, file_id, sheet, row, row_usd), = figures["november"]
+    path, feed = landing_file(chain, file_id)
+    assert feed == "customs_bulletin"
+    printed = bulletin_row(path, sheet, row)  # 项目, 币种, <M>月 in 亿元 ...
+    assert printed[:2] == ("进出口", "人民币")
+    assert Decimal(str(printed[2])) * 10**8 == Decimal(value_cny)
+    printed_usd = bulletin_row(path, sheet, row_usd)  # ... and in millions of dollars
+    assert printed_usd[:2] == ("进出口", "美元")
+    assert Decimal(str(printed_usd[2])) * 10**6 == Decimal(value_usd)
+
+    (ytd_value_cny, file_id, sheet, row), = figures["asean"]
+    path, _ = landing_file(chain, file_id)
+    printed = bulletin_row(path, sheet, row)  # name, 进出口 <M>月, 1至<M>月 in 万元 ...
+    assert printed[0].strip("\u3000") == "东盟"
+    assert Decimal(str(printed[2])) * 10**4 == Decimal(ytd_value_cny)
+
+    (trains, file_id), = figures["trains"]
+    path, feed = landing_file(chain, file_id)
+    assert feed == "corridor_trains"
+    with open(path, encoding="utf-8", newline="") as log:
+        rail_sea = {line["train_id"] for line in csv.DictReader(log) if line["service"] == "ILSTC_RAIL_SEA"}
+    assert len(rail_sea) == trains

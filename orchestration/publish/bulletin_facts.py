@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 import duckdb
 
 from orchestration.periods import axis_label, period_label, year_to_date_label
 from orchestration.publish import charts
-from orchestration.publish.bi_contract import PUBLICATION_TABLE, SCHEMA, STALE
+from orchestration.publish.publication import PublicationState, publication_state
 
 CORRIDOR_SERVICE = "ILSTC_RAIL_SEA"
 # The economies a Chongqing bulletin compares: the largest partner is shown beside the others.
@@ -47,19 +47,6 @@ class ChartData:
     flows: tuple[tuple[str, float, float], ...]  # (year label, exports, imports) in bn yuan
     economies: tuple[tuple[str, tuple[float | None, ...]], ...]  # (year label, MAIN_ECONOMIES)
     corridor: tuple[tuple[str, int, bool], ...]  # (year label, trains, beats earlier years)
-
-
-@dataclass(frozen=True)
-class PublicationState:
-    """The publication table's row: a stale publication is older than the latest refresh."""
-
-    status: str  # fresh | stale
-    stale_reason: str | None
-    marts_published_at: datetime | None
-
-    @property
-    def is_stale(self) -> bool:
-        return self.status == STALE
 
 
 @dataclass(frozen=True)
@@ -151,7 +138,7 @@ def read_figures(con: duckdb.DuckDBPyConnection, period: str | None = None) -> B
         corridor_trains_ytd=corridor[0],
         corridor_month=corridor[1],
         corridor_is_record=corridor[2],
-        publication=_publication(con),
+        publication=publication_state(con),
         charts=_chart_data(con, total, year),
     )
     return Bulletin(sentences=(), **figures)
@@ -172,16 +159,6 @@ def _prefer(published: float | None, computed: float | None) -> float | None:
     # The bulletin restates customs: its printed rate wins (customs compares with revised
     # prior-year data); the warehouse's own rate stands in where customs printed none.
     return published if published is not None else computed
-
-
-def _publication(con: duckdb.DuckDBPyConnection) -> PublicationState:
-    row = _one(
-        con,
-        f"select status, stale_reason, marts_published_at from {SCHEMA}.{PUBLICATION_TABLE}",
-    )
-    if row is None:
-        raise LookupError(f"{SCHEMA}.{PUBLICATION_TABLE} is empty")
-    return PublicationState(**row)
 
 
 def _trade(con: duckdb.DuckDBPyConnection, period: str | None) -> dict[str, dict]:

@@ -71,6 +71,20 @@ class PublicationState:
     stale_reason: str | None
     marts_published_at: datetime  # when these marts were first published
 
+    @property
+    def is_stale(self) -> bool:
+        return self.status == STALE
+
+
+def publication_state(con: duckdb.DuckDBPyConnection) -> PublicationState:
+    """The publication table's row, read through a connection to a publication."""
+    row = con.execute(
+        f"select status, stale_reason, marts_published_at from {SCHEMA}.{PUBLICATION_TABLE}"
+    ).fetchone()
+    if row is None:
+        raise LookupError(f"{SCHEMA}.{PUBLICATION_TABLE} is empty")
+    return PublicationState(*row)
+
 
 def publish(
     warehouse_db: Path | duckdb.DuckDBPyConnection,
@@ -104,9 +118,7 @@ def republish_stale(published_dir: Path, reason: str) -> PublicationResult:
         if not current.exists():
             raise PublicationError(f"nothing published yet to mark stale ({reason})")
         with _open_read_only(current) as source:
-            (first_published,) = source.execute(
-                f"select marts_published_at from {SCHEMA}.{PUBLICATION_TABLE}"
-            ).fetchone()
+            first_published = publication_state(source).marts_published_at
             state = PublicationState(STALE, reason, first_published)
             return _copy_with(source, staged_db, None, state)
 

@@ -31,10 +31,12 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_duckdb import DuckDBResource
 from packaging import version
 
 from orchestration import settings
 from orchestration.ingest.assets import OWNERS
+from orchestration.transform.build_failures import describe_failures
 
 dbt_project = DbtProject(project_dir=settings.REPO_ROOT, profiles_dir=settings.REPO_ROOT)
 
@@ -95,7 +97,7 @@ def period_window(months: tuple[str, str] | None) -> Iterator[None]:
     name="dbt_warehouse",
     dagster_dbt_translator=translator,
 )
-def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
     months = run_months(context)
     context.log.info(f"period window: {' .. '.join(months) if months else 'every period'}")
     # "buildable": a test runs once all its parents are built, here or upstream. Unit
@@ -103,10 +105,16 @@ def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # (tests/test_warehouse_e2e.py), not in every refresh (about 14 s of dbt time).
     args = ["build", "--indirect-selection", "buildable", "--exclude", "resource_type:unit_test"]
     with period_window(months):
-        invocation = dbt.cli(args, context=context)
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
     keep_parse_state(invocation.target_path)
     prune_invocation_folders(invocation.target_path)
+    if not invocation.is_successful():
+        # The failure names the failing checks and the files behind them; the refresh's
+        # failure hook republishes the last good marts as stale with this reason.
+        with warehouse.get_connection() as con:
+            reason = describe_failures(invocation.get_artifact("run_results.json"), con)
+        raise dg.Failure(description=reason, metadata={"dbt_command": invocation.dbt_command})
 
 
 def keep_parse_state(invocation_target: Path) -> None:
