@@ -223,10 +223,11 @@ def sources(con: duckdb.DuckDBPyConnection, shown: list[pd.DataFrame]) -> pd.Dat
         return _frame(
             con,
             f"""
-            select f.file_name, f.feed, f.reference_month, f.vintage, f.status,
+            select f.file_name,
                    string_agg(distinct c.source_sheet || ' row ' || c.source_row, ', '
                               order by c.source_sheet || ' row ' || c.source_row) as sheet_rows,
-                   f.row_count, f.loaded_at, f.source_file_id
+                   f.feed, f.reference_month, f.vintage, f.status, f.row_count, f.loaded_at,
+                   f.source_file_id
             from (select distinct * from cited_rows) c
             join {SCHEMA}.dim_source_file f using (source_file_id)
             group by all

@@ -20,12 +20,56 @@ from orchestration.publish.bulletin_text import billions, signed
 TABS = ("Headline", "Trend", "Partners", "Commodities", "Corridor", "Reconciliation", "Sources")
 BILLION = 1e9
 HEADLINE_TREND_PERIODS = 36  # three years of context under the headline
-_SOURCE_COLUMNS = {
-    "source_sheet": st.column_config.TextColumn("sheet"),
+_MONEY = {
+    "value_bn_cny": "billion yuan",
+    "value_bn_usd": "billion US dollars",
+    "ytd_value_bn_cny": "year to date, billion yuan",
+    "ytd_value_bn_usd": "year to date, billion US dollars",
+    "previous_single_month_high_bn_cny": "previous monthly high, billion yuan",
+    "cargo_value_bn_cny": "cargo, billion yuan",
+    "detail_value_bn_cny": "detail summed, billion yuan",
+    "bulletin_value_bn_cny": "bulletin, billion yuan",
+    "difference_bn_cny": "difference, billion yuan",
+}
+_PERCENT = {
+    "yoy_pct": "year on year, %",
+    "published_yoy_pct": "year on year as printed, %",
+    "ytd_yoy_pct": "year to date, year on year, %",
+    "published_ytd_yoy_pct": "year to date, year on year as printed, %",
+    "ytd_share_pct": "share of the year to date, %",
+    "share_pct": "share of the period, %",
+    "difference_pct": "difference, %",
+    "published_ytd_value_yoy_pct": "year to date, year on year as printed, %",
+}
+_DATES = (
+    "period_start", "period_end", "month_start", "reference_month", "vintage", "detail_vintage", "bulletin_vintage",
+)
+COLUMNS = {
+    **{c: st.column_config.DateColumn(c, format="YYYY-MM-DD") for c in _DATES},
+    **{c: st.column_config.NumberColumn(label, format="%.2f") for c, label in _MONEY.items()},
+    **{c: st.column_config.NumberColumn(label, format="%.1f") for c, label in _PERCENT.items()},
+    "label_en": "period",
+    "label_zh": "期间",
+    "partner_name_en": "partner name",
+    "partner_name_zh": "贸易伙伴",
+    "commodity_name_en": "commodity",
+    "commodity_name_zh": "商品",
+    "ytd_rank": st.column_config.NumberColumn("rank", format="%d"),
+    "source_sheet": "sheet",
     "source_row": st.column_config.NumberColumn("row", format="%d"),
+    "bulletin_source_sheet": "bulletin sheet",
+    "bulletin_source_row": st.column_config.NumberColumn("bulletin row", format="%d"),
     # The SHA-256s are listed under Sources, with the files' names.
     "source_file_id": None,
     "bulletin_source_file_id": None,
+}
+
+SOURCE_FILE_COLUMNS = {
+    "file_name": "file",
+    "sheet_rows": "sheet and row",
+    "reference_month": st.column_config.DateColumn("period", format="YYYY-MM"),
+    "vintage": st.column_config.DateColumn("vintage", format="YYYY-MM-DD"),
+    "source_file_id": "SHA-256 (source_file_id)",
 }
 
 
@@ -40,12 +84,12 @@ class Screen:
         """``frame`` with its CSV download and its sources; ``cited`` are its provenance
         columns where they are not plain source_file_id, source_sheet, source_row."""
         cited = cited if cited is not None else [frame]
-        st.dataframe(frame, hide_index=True, column_config=_SOURCE_COLUMNS)
+        st.dataframe(frame, hide_index=True, column_config=COLUMNS)
         st.download_button(
             "Download CSV", queries.to_csv(frame), file_name=f"{key}.csv", mime="text/csv", key=f"csv-{key}"
         )
         with st.expander("Sources of these figures"):
-            st.dataframe(queries.sources(self.con, cited), hide_index=True)
+            st.dataframe(queries.sources(self.con, cited), hide_index=True, column_config=SOURCE_FILE_COLUMNS)
         self.shown += cited
 
 
@@ -177,7 +221,7 @@ def sources(screen: Screen) -> None:
     st.subheader("Sources of every figure on screen")
     st.caption("Each landing file behind the tables on the other tabs, with the sheets and rows the figures come from.")
     files = queries.sources(screen.con, screen.shown)
-    st.dataframe(files, hide_index=True)
+    st.dataframe(files, hide_index=True, column_config=SOURCE_FILE_COLUMNS)
     st.download_button(
         "Download CSV", queries.to_csv(files), file_name="sources.csv", mime="text/csv", key="csv-sources"
     )
@@ -192,4 +236,4 @@ def period_picker(choices: list[Period]) -> Period:
 
 
 def flow_picker() -> str:
-    return st.sidebar.selectbox("Flow · 贸易方向", FLOWS, key="flow")
+    return st.sidebar.selectbox("Flow of the trend and partners · 贸易方向", FLOWS, key="flow")
