@@ -29,7 +29,6 @@ _MONEY = {
     "cargo_value_bn_cny": "cargo, billion yuan",
     "detail_value_bn_cny": "detail summed, billion yuan",
     "bulletin_value_bn_cny": "bulletin, billion yuan",
-    "difference_bn_cny": "difference, billion yuan",
 }
 _PERCENT = {
     "yoy_pct": "year on year, %",
@@ -38,7 +37,6 @@ _PERCENT = {
     "published_ytd_yoy_pct": "year to date, year on year as printed, %",
     "ytd_share_pct": "share of the year to date, %",
     "share_pct": "share of the period, %",
-    "difference_pct": "difference, %",
     "published_ytd_value_yoy_pct": "year to date, year on year as printed, %",
 }
 _DATES = (
@@ -48,6 +46,9 @@ COLUMNS = {
     **{c: st.column_config.DateColumn(c, format="YYYY-MM-DD") for c in _DATES},
     **{c: st.column_config.NumberColumn(label, format="%.2f") for c, label in _MONEY.items()},
     **{c: st.column_config.NumberColumn(label, format="%.1f") for c, label in _PERCENT.items()},
+    # The detail misses its bulletin by hundredths of a percent: more decimals.
+    "difference_bn_cny": st.column_config.NumberColumn("difference, billion yuan", format="%.4f"),
+    "difference_pct": st.column_config.NumberColumn("difference, %", format="%.3f"),
     "label_en": "period",
     "label_zh": "期间",
     "partner_name_en": "partner name",
