@@ -18,6 +18,7 @@ import urllib.request
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -26,7 +27,7 @@ from streamlit.testing.v1.element_tree import Dataframe
 from dashboard import queries
 from orchestration.publish.publication import DB_NAME, open_published, publish, republish_stale
 from tests.support.chain import REPO
-from tests.test_screenshots import CHROMIUM, CHROMIUM_FLAGS, assert_looks_like_a_page
+from tests.test_screenshots import CHROMIUM, CHROMIUM_FLAGS, MAX_PNG_BYTES, assert_looks_like_a_page
 from tests.support.ui_helpers import free_port
 
 APP = REPO / "dashboard" / "app.py"
@@ -290,6 +291,32 @@ def test_a_new_publication_is_picked_up_without_a_restart(sample_chain, tmp_path
     assert [e.value for e in at.error][0].endswith(": a refresh could not publish")
 
 
+HOLD_WAREHOUSE = (
+    "import duckdb, sys\n"
+    "con = duckdb.connect(sys.argv[1])\n"
+    "print('locked', flush=True)\n"
+    "sys.stdin.read()\n"
+)
+
+
+def test_the_dashboard_never_opens_the_working_warehouse(sample_chain, monkeypatch):
+    """While a refresh holds the warehouse for writing, no other process can open it, even
+    read-only; the dashboard answers all the same, from the published file."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WAREHOUSE, str(sample_chain.warehouse)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(duckdb.IOException):
+            duckdb.connect(str(sample_chain.warehouse), read_only=True)
+        at = run_app(sample_chain.published, monkeypatch)
+        assert metrics(tab(at, "Headline"))["billion yuan"][0] == "76.95"
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
+
+
 def test_nothing_published_yet(tmp_path, monkeypatch):
     monkeypatch.setenv("PUBLISHED_DIR", str(tmp_path / "empty"))
     at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT_S).run()
@@ -401,4 +428,5 @@ def test_dashboard_keeps_answering_through_back_to_back_refreshes(sample_chain, 
 def test_committed_dashboard_screenshot():
     png = REPO / "docs" / "images" / "dashboard.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png.stat().st_size < MAX_PNG_BYTES, png.stat().st_size
     assert "docs/images/dashboard.png" in (REPO / "README.md").read_text()
