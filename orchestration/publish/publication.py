@@ -70,6 +70,7 @@ class PublicationState:
     status: str  # fresh | stale
     stale_reason: str | None
     marts_published_at: datetime  # when these marts were first published
+    published_at: datetime  # when this publication was swapped in
 
     @property
     def is_stale(self) -> bool:
@@ -79,7 +80,7 @@ class PublicationState:
 def publication_state(con: duckdb.DuckDBPyConnection) -> PublicationState:
     """The publication table's row, read through a connection to a publication."""
     row = con.execute(
-        f"select status, stale_reason, marts_published_at from {SCHEMA}.{PUBLICATION_TABLE}"
+        f"select status, stale_reason, marts_published_at, published_at from {SCHEMA}.{PUBLICATION_TABLE}"
     ).fetchone()
     if row is None:
         raise LookupError(f"{SCHEMA}.{PUBLICATION_TABLE} is empty")
@@ -98,7 +99,8 @@ def publish(
     to it, for a caller that already holds the warehouse. ``tables`` may add tables or
     pick some, but every BI-contract table must be published. Raises PublicationError,
     with every staged file removed, if anything fails before the swap."""
-    state = PublicationState(FRESH, None, datetime.now(UTC))
+    now = datetime.now(UTC)
+    state = PublicationState(FRESH, None, marts_published_at=now, published_at=now)
     return _stage_and_swap(
         Path(published_dir),
         lambda staged_db: _copy_marts(warehouse_db, staged_db, tables, state),
@@ -119,7 +121,7 @@ def republish_stale(published_dir: Path, reason: str) -> PublicationResult:
             raise PublicationError(f"nothing published yet to mark stale ({reason})")
         with _open_read_only(current) as source:
             first_published = publication_state(source).marts_published_at
-            state = PublicationState(STALE, reason, first_published)
+            state = PublicationState(STALE, reason, first_published, published_at=datetime.now(UTC))
             return _copy_with(source, staged_db, None, state)
 
     return _stage_and_swap(published_dir, copy_current, source=str(current))
@@ -285,14 +287,14 @@ def _write_publication_row(
     con.execute(
         f"""
         create table {catalog}.{SCHEMA}.{PUBLICATION_TABLE} as
-        select now()::timestamptz                  as published_at,
+        select ?::timestamptz                      as published_at,
                (select max(period_start) from {catalog}.{SCHEMA}.fct_trade_monthly)
                                                    as latest_period_start,
                ?::varchar                          as status,
                ?::varchar                          as stale_reason,
                ?::timestamptz                      as marts_published_at
         """,
-        [state.status, state.stale_reason, state.marts_published_at],
+        [state.published_at, state.status, state.stale_reason, state.marts_published_at],
     )
     return 1
 
