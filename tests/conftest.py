@@ -1,10 +1,15 @@
-"""Shared test set-up: the --run-slow switch and the project's environment."""
+"""Shared test set-up: the --run-slow switch, the project's environment, and the sample
+chain that the end-to-end suites share."""
 
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 
 import pytest
+
+from tests.support.chain import ChainFolder, build_sample_chain
 
 os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
@@ -36,15 +41,22 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def sample_chain(tmp_path_factory):
-    """The real chain on the shipped sample, run once per session: generator, Dagster
-    refresh, dbt build, publish. Tests read it; those that publish do so elsewhere."""
-    from tests.support.chain import build_sample_chain
-
+def sample_chain(tmp_path_factory) -> ChainFolder:
+    """The whole chain run once on the shipped sample (generator, `refresh`, publish), for
+    the tests that only read what it built. A test that changes it takes a copy."""
     return build_sample_chain(tmp_path_factory.mktemp("sample_chain"))
 
 
+@pytest.fixture
+def sample_chain_copy(sample_chain, tmp_path) -> ChainFolder:
+    """A folder of its own holding what the sample chain built (landing zone, warehouse,
+    publication, Dagster instance), for a test that runs more of the chain on it."""
+    copy = ChainFolder(tmp_path / "sample_chain")
+    shutil.copytree(sample_chain.root, copy.root, symlinks=True)
+    return copy
+
+
 @pytest.fixture(scope="session")
-def published_sample(sample_chain):
+def published_sample(sample_chain) -> Path:
     """The sample chain's published folder (trade.duckdb, publication table and all)."""
     return sample_chain.published

@@ -299,18 +299,18 @@ HOLD_WAREHOUSE = (
 )
 
 
-def test_the_dashboard_never_opens_the_working_warehouse(sample_chain, monkeypatch):
+def test_the_dashboard_never_opens_the_working_warehouse(sample_chain_copy, monkeypatch):
     """While a refresh holds the warehouse for writing, no other process can open it, even
     read-only; the dashboard answers all the same, from the published file."""
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_WAREHOUSE, str(sample_chain.warehouse)],
+        [sys.executable, "-c", HOLD_WAREHOUSE, str(sample_chain_copy.warehouse)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "locked"
         with pytest.raises(duckdb.IOException):
-            duckdb.connect(str(sample_chain.warehouse), read_only=True)
-        at = run_app(sample_chain.published, monkeypatch)
+            duckdb.connect(str(sample_chain_copy.warehouse), read_only=True)
+        at = run_app(sample_chain_copy.published, monkeypatch)
         assert metrics(tab(at, "Headline"))["billion yuan"][0] == "76.95"
     finally:
         holder.stdin.close()
