@@ -72,6 +72,15 @@ def bn(value) -> str:
     return f"{float(value) / 1e9:,.2f}"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def main_module_restored():
+    """AppTest leaves the app's script as sys.modules["__main__"], and a process that
+    multiprocessing spawns later (test_publish's readers) would run it: pytest's goes back."""
+    main = sys.modules["__main__"]
+    yield
+    sys.modules["__main__"] = main
+
+
 @pytest.fixture(scope="module")
 def app(published_sample, monkeypatch_module):
     """The app as it opens, on the chain's publication."""
