@@ -44,8 +44,8 @@ PERIOD_FROM_ENV = "WAREHOUSE_PERIOD_FROM"
 PERIOD_TO_ENV = "WAREHOUSE_PERIOD_TO"
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 # dagster-dbt gives every dbt invocation a folder of its own under target/ (artifacts,
-# compiled SQL, dbt.log: about 11 MB a run) and never removes it. The newest are kept
-# for inspection, the older ones removed after each run.
+# compiled SQL, dbt.log) and never removes it. The newest are kept for inspection, the
+# older ones removed after each run.
 KEPT_INVOCATION_FOLDERS = 20
 
 
@@ -102,7 +102,7 @@ def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, wareho
     context.log.info(f"period window: {' .. '.join(months) if months else 'every period'}")
     # "buildable": a test runs once all its parents are built, here or upstream. Unit
     # tests check SQL against fixed inputs, not the data: they run in the test suite
-    # (tests/test_warehouse_e2e.py), not in every refresh (about 14 s of dbt time).
+    # (tests/test_warehouse_e2e.py), not in every refresh, which they would slow.
     args = ["build", "--indirect-selection", "buildable", "--exclude", "resource_type:unit_test"]
     with period_window(months):
         invocation = dbt.cli(args, context=context, raise_on_error=False)
@@ -124,9 +124,8 @@ def keep_parse_state(invocation_target: Path) -> None:
     keeps that saved parse only if the profile's connection settings are unchanged, and
     WAREHOUSE_DB is one of them: with any other file than the one `make setup` parsed for
     (the bench, the tests, a moved warehouse), every run re-parsed the whole project
-    (measured on a loaded machine: dbt's start-up and parse took 23 s, 6 s with the saved
-    parse). dbt rewrote the state for this environment; an atomic replace lets the next
-    run parse partially.
+    (docs/benchmarks.md). dbt rewrote the state for this environment; an atomic replace
+    lets the next run parse partially.
     """
     written = invocation_target / PARTIAL_PARSE_FILE
     if not written.exists():
@@ -158,12 +157,12 @@ dbt_defs = [dbt_warehouse]
 
 class WarehouseDbtResource(DbtCliResource):
     """DbtCliResource without two costs paid before every dbt command, neither of which this
-    project uses (measured on the bench machine, 2 cores, moderate load):
+    project uses (docs/benchmarks.md):
 
-    - ``dbt --version`` in a subprocess (4.6-5.8 s), to learn the version of the dbt beside
-      this interpreter: it is the dbt-core package installed here;
-    - a dbt adapter opened inside the Dagster process (3.3 s: it imports dbt), which only
-      serves ``fetch_column_metadata``; dbt's own process does the work.
+    - ``dbt --version`` in a subprocess, to learn the version of the dbt beside this
+      interpreter: it is the dbt-core package installed here;
+    - a dbt adapter opened inside the Dagster process (it imports dbt), which only serves
+      ``fetch_column_metadata``; dbt's own process does the work.
 
     Both override private members of dagster-dbt (pinned in constraints.txt): after an
     upgrade that renames them, the costs come back but nothing breaks.
