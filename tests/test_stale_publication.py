@@ -14,7 +14,7 @@ import dagster as dg
 import openpyxl
 import pytest
 
-from tests.support.chain import ChainFolder, build_sample_chain
+from tests.support.chain import ChainFolder
 
 NOVEMBER = "customs_bulletin/cq_bulletin_2021-11_20211220.xlsx"
 UNKNOWN_NAME_CORRECTION = "customs_bulletin/cq_bulletin_2021-11_20211225.xlsx"
@@ -51,8 +51,8 @@ def publication_check_outcomes(chain: ChainFolder) -> list[str]:
 
 
 @pytest.mark.slow
-def test_a_failing_refresh_republishes_the_last_good_marts_as_stale(tmp_path: Path) -> None:
-    chain = build_sample_chain(tmp_path)
+def test_a_failing_refresh_republishes_the_last_good_marts_as_stale(sample_chain_copy: ChainFolder) -> None:
+    chain = sample_chain_copy
     landing = chain.root / "landing"
     good = chain.query({**MARTS_SQL, **STATE_SQL})
     (status, reason, first_published, _), = good["state"]
