@@ -20,15 +20,6 @@ def pytest_addoption(parser):
     parser.addoption("--run-soak", action="store_true", help="also run the suites marked soak")
 
 
-@pytest.fixture(scope="session")
-def sample_chain(tmp_path_factory):
-    """The real chain on the whole sample data (generator, one Dagster run of refresh_all),
-    built once for the tests that only read it or copy its files."""
-    from tests.support.chain import build_sample_chain
-
-    return build_sample_chain(tmp_path_factory.mktemp("sample_chain"))
-
-
 def pytest_collection_modifyitems(config, items):
     skips = {
         "slow": pytest.mark.skip(reason="slow suite: run with --run-slow (CI does)"),
