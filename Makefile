@@ -51,8 +51,9 @@ test: setup
 ui: setup
 	$(BIN)/python -m orchestration.cli ui
 
+# The code location of [tool.dg] in pyproject.toml, loaded as `make ui` serves it.
 validate: setup
-	$(BIN)/dagster definitions validate -m orchestration.definitions
+	$(BIN)/dg check defs
 
 docs: setup
 	$(BIN)/dbt docs generate --quiet
