@@ -38,7 +38,7 @@ $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 	cp orchestration/dagster.yaml $@
 
 sample-data: $(VENV)/.installed
-	$(BIN)/python -m orchestration.sample_data --out data/landing
+	$(BIN)/python -m tools.sample_data --out data/landing
 
 # The main job on the shipped sample data: generate, ingest, dbt build, publish, print the headline.
 run: setup sample-data
@@ -60,10 +60,10 @@ docs: setup
 	@echo "dbt docs: target/index.html (serve with: $(BIN)/dbt docs serve --host 127.0.0.1)"
 
 bench: setup
-	$(BIN)/python -m orchestration.bench
+	$(BIN)/python -m tools.bench
 
 reliability: setup
-	$(BIN)/python -m orchestration.reliability_report
+	$(BIN)/python -m tools.reliability_report
 
 clean:
 	rm -rf target logs data/landing data/quarantine data/published data/*.duckdb* $(DAGSTER_HOME)

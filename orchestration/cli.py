@@ -168,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("ui", help="start the Dagster UI and daemon on 127.0.0.1")
     serve.add_argument("--port", type=int, default=int(os.environ.get("DAGSTER_PORT", "3000")))
     args = parser.parse_args(argv)
+    # What `make` exports, so the command works from a bare shell too; a set variable wins.
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home())
     if args.command == "refresh":
         return refresh(args.first, args.last)
     return ui(args.port)

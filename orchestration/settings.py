@@ -9,6 +9,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FEEDS = ("customs_bulletin", "customs_detail", "corridor_trains")
+# The project's Dagster instance settings, copied into each Dagster home.
+DAGSTER_CONFIG = REPO_ROOT / "orchestration" / "dagster.yaml"
 
 
 def _path(variable: str, default: Path) -> Path:
@@ -31,6 +33,17 @@ def warehouse_db() -> Path:
 
 def published_dir() -> Path:
     return _path("PUBLISHED_DIR", REPO_ROOT / "data" / "published")
+
+
+def dagster_home() -> Path:
+    """The Dagster instance's folder, `.dagster_home/` in the repository unless DAGSTER_HOME
+    says otherwise, given the project's dagster.yaml if it has none yet."""
+    home = _path("DAGSTER_HOME", REPO_ROOT / ".dagster_home")
+    config = home / "dagster.yaml"
+    if not config.exists():
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(DAGSTER_CONFIG, config)
+    return home
 
 
 def scratch_dir() -> Path | None:

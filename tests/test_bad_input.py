@@ -31,7 +31,7 @@ from orchestration.ingest import landing_guard
 from orchestration.ingest.loader import FEED_TABLES, RawLoader, landing_files
 from orchestration.parsing import bulletin as bulletin_parser
 from orchestration.parsing.detail_extract import SOURCE_ENCODING
-from orchestration.sample_data import generate
+from tools.sample_data import generate
 
 MONTH = date(2021, 11, 1)
 TODAY = date(2021, 12, 28)  # after every 2021-11 release, before 2021-12 has ended

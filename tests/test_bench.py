@@ -1,4 +1,4 @@
-"""The benchmark harness end to end on a tiny data set (`python -m orchestration.bench --quick`)."""
+"""The benchmark harness end to end on a tiny data set (`python -m tools.bench --quick`)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.soak]
 def results(tmp_path_factory) -> dict:
     root = tmp_path_factory.mktemp("bench")
     env = {**os.environ, "PYTHONPATH": str(settings.REPO_ROOT), "DBT_PROFILES_DIR": str(settings.REPO_ROOT)}
-    subprocess.run([sys.executable, "-m", "orchestration.bench", "--quick", "--root", str(root)],
+    subprocess.run([sys.executable, "-m", "tools.bench", "--quick", "--root", str(root)],
                    check=True, env=env, cwd=settings.REPO_ROOT, timeout=1800)
     assert (root / "results.md").read_text().count("| ") > 10
     return json.loads((root / "results.json").read_text())

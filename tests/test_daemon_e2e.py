@@ -27,9 +27,9 @@ from dagster._core.storage.tags import (
 
 from orchestration.automation.sensors import files_taken_by
 from orchestration.publish.publication import open_published
-from tests.chain import build_sample_chain
-from tests.reliability_helpers import deliver
-from tests.ui_helpers import command_line, start_ui
+from tests.support.chain import build_sample_chain
+from tests.support.reliability_helpers import deliver
+from tests.support.ui_helpers import command_line, start_ui
 
 pytestmark = pytest.mark.slow
 
@@ -94,7 +94,7 @@ def test_next_month_is_published_by_the_daemon_alone(tmp_path):
 
     scratch = tmp_path / "delivery"
     chain.run_module(
-        "orchestration.sample_data", "--out", str(scratch), "--through", NEW_MONTH, "--only-from", NEW_MONTH
+        "tools.sample_data", "--out", str(scratch), "--through", NEW_MONTH, "--only-from", NEW_MONTH
     )
     new_files = {feed: sorted(path.name for path in (scratch / feed).iterdir()) for feed in FEEDS}
     assert all(new_files.values()), new_files

@@ -26,12 +26,13 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import psutil
 import pytest
 
 from orchestration.ingest.loader import RawLoader
 from orchestration.publish import publication
-from orchestration.sample_data import generate
-from tests.reliability_helpers import (
+from tools.sample_data import generate
+from tests.support.reliability_helpers import (
     RefreshProcess,
     assert_every_file_accounted_once,
     audit_rows,
@@ -43,7 +44,7 @@ from tests.reliability_helpers import (
     new_chain,
     refresh,
 )
-from tests.ui_helpers import start_ui
+from tests.support.ui_helpers import start_ui
 
 pytestmark = pytest.mark.slow
 
@@ -268,14 +269,9 @@ def _wait(condition, timeout: float, what: str, ui=None, poll: float = 2) -> Non
 
 
 def _listening_addresses(port: int) -> set[str]:
-    """Local addresses of the TCP sockets listening on ``port`` (from /proc/net/tcp)."""
-    found = set()
-    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
-        local, state = line.split()[1], line.split()[3]
-        address, hex_port = local.split(":")
-        if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
-            found.add(".".join(str(b) for b in reversed(bytes.fromhex(address))))
-    return found
+    """Local addresses of the TCP sockets listening on ``port``."""
+    return {connection.laddr.ip for connection in psutil.net_connections(kind="tcp4")
+            if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port}
 
 
 def test_daemon_killed_and_restarted_while_files_arrive(record_fault, tmp_path, reference, sample):

@@ -2,7 +2,7 @@
 
 The sample generator writes 2021-09..2021-11 once per module; each test loads its own copy
 of that landing zone into its own warehouse file, and crafts bad files from the good ones
-(tests/landing_factory.py) so each refusal has exactly one cause.
+(tests/support/landing_factory.py) so each refusal has exactly one cause.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from orchestration.ingest import loader as loader_module
 from orchestration.ingest import raw_checks
 from orchestration.ingest.loader import FEED_TABLES, FileOutcome, RawLoader, landing_files
 from orchestration.parsing import plain_extract
-from orchestration.sample_data import generate
+from tools.sample_data import generate
 from orchestration.settings import FEEDS, REPO_ROOT
-from tests import landing_factory as factory
+from tests.support import landing_factory as factory
 
 FIRST, LAST = date(2021, 9, 1), date(2021, 11, 1)
 TODAY = date(2022, 1, 10)  # after every generated vintage

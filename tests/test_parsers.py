@@ -24,7 +24,7 @@ from orchestration.parsing.detail_extract import (
 from orchestration.parsing.errors import ContractViolation, UnknownFileName
 from orchestration.parsing.landing_names import LandingName, check_release_dates, parse_landing_name
 from orchestration.parsing.train_log import parse_train_log
-from tests.parser_fixtures import (
+from tests.support.parser_fixtures import (
     bulletin_sheets,
     detail_rows,
     row_of,
@@ -533,7 +533,7 @@ def parse_landing_file(path: Path, con: duckdb.DuckDBPyConnection, today: date):
 
 
 def test_generated_sample_files_parse(tmp_path):
-    sample_data = pytest.importorskip("orchestration.sample_data")
+    sample_data = pytest.importorskip("tools.sample_data")
     files = sample_data.generate(tmp_path, date(2019, 12, 1), date(2020, 2, 1))
     files += sample_data.generate(tmp_path, date(2021, 11, 1), date(2021, 11, 1))
     con = duckdb.connect()

@@ -14,7 +14,7 @@ import pytest
 from orchestration.parsing.detail_extract import DETAIL_HEADER, TranscodedExtract, checked_rows_query, transcode_to_utf8
 from orchestration.parsing.landing_names import parse_landing_name
 from orchestration.parsing.plain_extract import MAX_PLAIN_LINE, _utf8_entries, transcode_plain
-from tests.parser_fixtures import detail_rows, write_detail
+from tests.support.parser_fixtures import detail_rows, write_detail
 
 NOV_2021 = date(2021, 11, 1)
 PERIOD = "202111"
@@ -69,7 +69,7 @@ def test_chunks_that_split_lines_and_characters(tmp_path, chunk_bytes):
 
 
 def test_generated_extracts_are_plain_and_load_the_same_rows(tmp_path):
-    sample_data = pytest.importorskip("orchestration.sample_data")
+    sample_data = pytest.importorskip("tools.sample_data")
     files = [path for path in sample_data.generate(tmp_path / "landing", date(2021, 10, 1), date(2021, 11, 1))
              if path.parent.name == "customs_detail"]
     assert files

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from orchestration.sample_data import generate
+from tools.sample_data import generate
 
 SHEETS = ["总值表", "国别地区", "主要出口商品", "主要进口商品", "贸易方式"]
 DETAIL_HEADER = ("数据年月,商品编码,商品名称,贸易伙伴编码,贸易伙伴名称,贸易方式编码,贸易方式名称,"

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.chain import REPO, build_sample_chain
-from tests.ui_helpers import graphql, start_webserver
+from tests.support.chain import REPO, build_sample_chain
+from tests.support.ui_helpers import graphql, start_webserver
 
 pytestmark = pytest.mark.slow
 

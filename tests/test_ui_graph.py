@@ -14,8 +14,8 @@ from collections import deque
 
 import pytest
 
-from tests.chain import REPO, ChainFolder
-from tests.ui_helpers import command_line, graphql, start_ui
+from tests.support.chain import REPO, ChainFolder
+from tests.support.ui_helpers import command_line, graphql, start_ui
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chain import REPO, build_sample_chain
+from tests.support.chain import REPO, build_sample_chain
 
 # (reference id, SQL returning one value, expected value, decimals of the published figure)
 MONTHLY = "SELECT {col} FROM marts.fct_trade_monthly WHERE flow = '{flow}' AND period_end = DATE '{end}'"

@@ -1,7 +1,7 @@
 """Starting and stopping `python -m orchestration.cli ui` (what `make ui` runs) in tests.
 
 The UI runs in a session of its own, so a signal sent to it never reaches pytest; its
-processes are read from /proc, so a test can check that every one of them is gone.
+processes are followed with psutil, so a test can check that every one of them is gone.
 """
 
 from __future__ import annotations
@@ -18,7 +18,10 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+import psutil
+
+from orchestration.processes import process_alive
+from tests.support.chain import REPO
 
 LOCATION_QUERY = "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus } } } }"
 
@@ -41,43 +44,19 @@ def graphql(port: int, query: str, variables: dict | None = None, timeout: float
     return body["data"]
 
 
-def process_state(pid: int) -> str | None:
-    """The state letter from /proc (R, S, Z...), or None when the process no longer exists."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return stat.rsplit(")", 1)[1].split()[0]
-
-
-def is_running(pid: int) -> bool:
-    return process_state(pid) not in (None, "Z", "X")
-
-
 def descendants(root: int) -> set[int]:
-    """Every live process under ``root``, read from /proc."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = set(), [root]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found and is_running(child):
-                found.add(child)
-                todo.append(child)
-    return found
+    """Every live process under ``root``."""
+    try:
+        children = psutil.Process(root).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return set()
+    return {child.pid for child in children if process_alive(child.pid)}
 
 
 def command_line(pid: int) -> str:
     try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except (FileNotFoundError, ProcessLookupError):
+        return " ".join(psutil.Process(pid).cmdline())
+    except psutil.NoSuchProcess:
         return ""
 
 
@@ -122,14 +101,14 @@ class RunningUI:
                 self.process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 pass
-        survivors = {pid for pid in self.seen if is_running(pid)}
+        survivors = {pid for pid in self.seen if process_alive(pid)}
         if self.process.poll() is None:
             survivors.add(self.process.pid)
         return survivors
 
     def kill(self) -> None:
         """Clean-up after the test: nothing started here may outlive pytest, orphans included."""
-        for pid in self.processes() | {pid for pid in self.seen if is_running(pid)} | {self.process.pid}:
+        for pid in self.processes() | {pid for pid in self.seen if process_alive(pid)} | {self.process.pid}:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from orchestration.parsing.detail_extract import SOURCE_ENCODING
-from orchestration.sample_data.generator import DEFAULT_SEED
+from tools.sample_data.generator import DEFAULT_SEED
 
 PARAMS_FILE = "params.json"
 
@@ -45,7 +45,7 @@ def ensure_dataset(folder: Path, params: DatasetParams, log) -> Path:
 
 def generate_landing(out: Path, params: DatasetParams, only_from: str | None) -> None:
     """Run the generator's CLI (it prints its progress on stderr)."""
-    args = [sys.executable, "-m", "orchestration.sample_data", "--out", str(out), "--from", params.first,
+    args = [sys.executable, "-m", "tools.sample_data", "--out", str(out), "--from", params.first,
             "--through", params.through, "--detail-rows", str(params.detail_rows), "--seed", str(params.seed)]
     if only_from:
         args += ["--only-from", only_from]

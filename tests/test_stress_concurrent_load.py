@@ -30,9 +30,9 @@ from dagster._core.storage.tags import SENSOR_NAME_TAG
 
 from orchestration.automation.sensors import files_taken_by
 from orchestration.parsing.landing_names import parse_landing_name
-from orchestration.sample_data import generate
-from tests.chain import REPO
-from tests.reliability_helpers import (
+from tools.sample_data import generate
+from tests.support.chain import REPO
+from tests.support.reliability_helpers import (
     assert_every_file_accounted_once,
     audit_rows,
     deliver,
@@ -41,7 +41,7 @@ from tests.reliability_helpers import (
     new_chain,
     refresh,
 )
-from tests.ui_helpers import start_ui
+from tests.support.ui_helpers import start_ui
 
 pytestmark = pytest.mark.slow
 

@@ -7,6 +7,8 @@ import platform
 import re
 from pathlib import Path
 
+import psutil
+
 DOCS_BEGIN = "<!-- bench:results:begin -->"
 DOCS_END = "<!-- bench:results:end -->"
 GIB = 1 << 30
@@ -22,14 +24,13 @@ def machine() -> dict:
     import dbt.version
     import duckdb
 
+    # the CPU's model name: psutil does not report it
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
-    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                     if line.startswith("MemTotal:"))
     return {
         "cpu": cpu,
         "cores": len(os.sched_getaffinity(0)),
-        "memory_gib": round(memory_kb * 1024 / GIB, 1),
+        "memory_gib": round(psutil.virtual_memory().total / GIB, 1),
         "os": platform.platform(),
         "python": platform.python_version(),
         "duckdb": duckdb.__version__,

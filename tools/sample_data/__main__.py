@@ -1,4 +1,4 @@
-"""CLI: python -m orchestration.sample_data --out data/landing [--from 2017-01] [--through 2021-11] ..."""
+"""CLI: python -m tools.sample_data --out data/landing [--from 2017-01] [--through 2021-11] ..."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from .generator import DEFAULT_DETAIL_ROWS, DEFAULT_SEED, generate
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.sample_data",
+    parser = argparse.ArgumentParser(prog="python -m tools.sample_data",
                                      description="Generate calibrated sample landing files.")
     parser.add_argument("--out", default="data/landing", help="landing root (default data/landing)")
     parser.add_argument("--from", dest="first", type=parse_month, default=parse_month("2017-01"),

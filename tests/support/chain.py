@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from orchestration import settings
+
+REPO = settings.REPO_ROOT
 
 
 @dataclass
@@ -46,10 +49,10 @@ class ChainFolder:
     def prepare(self) -> None:
         home = self.root / "dagster_home"
         home.mkdir(parents=True, exist_ok=True)
-        (home / "dagster.yaml").write_text((REPO / "orchestration" / "dagster.yaml").read_text())
+        shutil.copyfile(settings.DAGSTER_CONFIG, home / "dagster.yaml")
 
     def generate(self, *args: str) -> None:
-        self.run_module("orchestration.sample_data", "--out", str(self.root / "landing"), *args)
+        self.run_module("tools.sample_data", "--out", str(self.root / "landing"), *args)
 
     def refresh(self, *args: str) -> subprocess.CompletedProcess:
         return self.run_module("orchestration.cli", "refresh", *args)

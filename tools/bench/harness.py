@@ -1,4 +1,4 @@
-"""Performance at scale: `python -m orchestration.bench [--quick]` (make bench).
+"""Performance at scale: `python -m tools.bench [--quick]` (make bench).
 
 Generates a large landing zone once (reused while its parameters stay the same), then
 measures each part of the pipeline against a baseline in the same run, so that the
@@ -14,8 +14,7 @@ machine's load and noise fall on both sides of every ratio:
 - peak memory of a whole `refresh_all` over the full history.
 
 Everything is written under the bench folder (default data/bench/, ignored by git);
-results go to <folder>/results.json and .md, and into docs/benchmarks.md and the README
-(full runs).
+results go to <folder>/results.json and .md, and into docs/benchmarks.md (full runs).
 See docs/benchmarks.md for the method and the latest results.
 """
 
@@ -32,8 +31,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from orchestration import settings
-from orchestration.benchmarking import report
-from orchestration.benchmarking.dataset import (
+from tools.bench import report
+from tools.bench.dataset import (
     DatasetParams,
     data_lines,
     ensure_dataset,
@@ -41,8 +40,8 @@ from orchestration.benchmarking.dataset import (
     ingest_sample,
     utf8_copies,
 )
-from orchestration.benchmarking.dbt_sql import REFRESH_BUILD, dbt_command, execution_seconds, model_seconds
-from orchestration.benchmarking.measure import median_wall, run_child, run_worker
+from tools.bench.dbt_sql import REFRESH_BUILD, dbt_command, execution_seconds, model_seconds
+from tools.bench.measure import median_wall, run_child, run_worker
 from orchestration.periods import add_months, customs_periods, month_key, parse_month
 
 # repeats: rounds of the ingest comparison, runs of each start-up command; medians count.
@@ -91,7 +90,7 @@ class Bench:
             # the data set stays as generated.
             shutil.copytree(dataset_landing, self.landing, copy_function=os.link)
             home.mkdir()
-            shutil.copy(settings.REPO_ROOT / "orchestration" / "dagster.yaml", home / "dagster.yaml")
+            shutil.copy(settings.DAGSTER_CONFIG, home / "dagster.yaml")
         elif not self.warehouse.exists():
             raise SystemExit(f"no loaded warehouse at {self.warehouse}: include the refresh step")
         self.env = {
@@ -373,7 +372,7 @@ def write_results(root: Path, results: dict, docs: list[Path]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m orchestration.bench", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m tools.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a tiny data set (about a minute), for tests")
     parser.add_argument("--root", type=Path, help="bench folder (default data/bench, data/bench/quick with --quick)")
@@ -383,7 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ingest-rows", type=int, help="at least this many detail rows in the ingest comparison (0: every file)")
     parser.add_argument("--only", help=f"comma-separated steps to rerun on the previous run's work folder "
                         f"(of {', '.join(STEPS)}; with refresh, a new work folder)")
-    parser.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md and the README alone")
+    parser.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md alone")
     args = parser.parse_args(argv)
     preset = QUICK if args.quick else FULL
     params = DatasetParams(
@@ -395,7 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     if only and set(only) - set(STEPS):
         parser.error(f"--only takes steps of {', '.join(STEPS)}")
     ingest_rows = args.ingest_rows if args.ingest_rows is not None else preset["ingest_rows"]
-    docs = [] if args.quick or args.no_docs else [settings.REPO_ROOT / "docs" / "benchmarks.md", settings.REPO_ROOT / "README.md"]
+    docs = [] if args.quick or args.no_docs else [settings.REPO_ROOT / "docs" / "benchmarks.md"]
     run((args.root or preset["root"]).resolve(), params, ingest_rows, preset["repeats"],
         "quick" if args.quick else "full", docs, only)
     return 0

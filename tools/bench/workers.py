@@ -1,5 +1,5 @@
 """The measured sides, each run in its own process by ``measure.run_worker``:
-``python -m orchestration.benchmarking.workers TASK JSON``.
+``python -m tools.bench.workers TASK JSON``.
 
 A worker times its operation itself (imports and interpreter start excluded) and prints
 one JSON line with ``seconds`` and what it counted. Paths of the project (landing zone,
@@ -95,7 +95,7 @@ def compiled_sql(params: dict) -> dict:
     order, as CREATE OR REPLACE TABLE/VIEW in one connection with the profile's settings."""
     import duckdb
 
-    from orchestration.benchmarking.dbt_sql import model_statements
+    from tools.bench.dbt_sql import model_statements
 
     statements = model_statements(Path(params["manifest"]))
     config = {"memory_limit": params["memory_limit"], "threads": params["threads"]}

@@ -19,8 +19,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
 SAMPLE_SECONDS = 0.2
-PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 @dataclass
@@ -57,36 +58,19 @@ class ChildFailed(RuntimeError):
     pass
 
 
-def _children_of() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as handle:
-                stat = handle.read()
-        except OSError:
-            continue  # the process ended meanwhile
-        # the command name may contain spaces and parentheses: fields resume after the last ')'
-        parent = int(stat[stat.rindex(b")") + 2 :].split()[1])
-        tree.setdefault(parent, []).append(int(entry.name))
-    return tree
-
-
-def _resident_bytes(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as handle:
-            return int(handle.read().split()[1]) * PAGE_BYTES
-    except OSError:
-        return 0
-
-
 def tree_rss(root: int) -> int:
-    tree, total, todo = _children_of(), 0, [root]
-    while todo:
-        pid = todo.pop()
-        total += _resident_bytes(pid)
-        todo.extend(tree.get(pid, ()))
+    """The resident memory of ``root`` and every live process under it."""
+    try:
+        parent = psutil.Process(root)
+        tree = [parent, *parent.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for process in tree:
+        try:
+            total += process.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass  # ended meanwhile
     return total
 
 
@@ -126,8 +110,8 @@ def run_child(args: list[str], env: dict[str, str] | None = None, cwd: Path | No
 
 
 def run_worker(task: str, params: dict, env: dict[str, str] | None = None, log: Path | None = None) -> Measurement:
-    """One measured side, run by ``orchestration.benchmarking.workers``."""
-    args = [sys.executable, "-m", "orchestration.benchmarking.workers", task, json.dumps(params)]
+    """One measured side, run by ``tools.bench.workers``."""
+    args = [sys.executable, "-m", "tools.bench.workers", task, json.dumps(params)]
     return run_child(args, env=env, log=log)
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from tests.chain import REPO, ChainFolder
+from tests.support.chain import REPO, ChainFolder
 
 FINAL_STATUSES = ("loaded", "superseded", "duplicate", "refused")
 RUN_TIMEOUT_SECONDS = 900
