@@ -143,7 +143,6 @@ def monthly_chart(title: str, bars: list[MonthBar], unit: str) -> str:
         ax.set_xlim(0, months_total)
         years = [(_month_index(b.start, first), str(b.start.year)) for b in bars if b.start.month == 1 or b is bars[0]]
         ax.set_xticks([x for x, _ in years], [label for _, label in years], ha="left")
-        ax.grid(axis="x", visible=False)
         _legend(
             ax,
             [
