@@ -11,11 +11,9 @@ export PYTHONPATH := $(CURDIR)
 
 DBT_SOURCES := $(shell find dbt_project -type f 2>/dev/null) dbt_project.yml profiles.yml
 
-.PHONY: setup run test ui sample-data docs bench reliability validate clean
+.PHONY: setup fast-path run test ui sample-data docs bench reliability validate clean
 
-PLAIN_EXTRACT := orchestration/parsing/_plain_extract.so
-
-setup: $(VENV)/.installed $(PLAIN_EXTRACT) target/manifest.json $(DAGSTER_HOME)/dagster.yaml
+setup: $(VENV)/.installed fast-path target/manifest.json $(DAGSTER_HOME)/dagster.yaml
 
 # The environment: exact pins of every package from constraints.txt. The project's own code
 # is not installed: PYTHONPATH (exported above) points at the repository.
@@ -24,9 +22,11 @@ $(VENV)/.installed: constraints.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r constraints.txt
 	touch $@
 
-# The detail extract's fast path, a C function the loader calls through ctypes.
-$(PLAIN_EXTRACT): orchestration/parsing/plain_extract.c
-	$(CC) -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $<
+# The package's own build (setup.py): the loader's C fast path, an optional extension. With
+# no C compiler it warns and the loader takes the Python path. It runs on every set-up
+# (build_ext skips what is up to date), so a compiler installed later is used.
+fast-path: $(VENV)/.installed
+	$(BIN)/python -W ignore::UserWarning setup.py --quiet build_ext --inplace
 
 # dagster-dbt loads the manifest at import time; `dbt parse` writes it offline.
 target/manifest.json: $(VENV)/.installed $(DBT_SOURCES)
@@ -66,4 +66,4 @@ reliability: setup
 	$(BIN)/python -m tools.reliability_report
 
 clean:
-	rm -rf target logs data/landing data/quarantine data/published data/*.duckdb* $(DAGSTER_HOME)
+	rm -rf build target logs data/landing data/quarantine data/published data/*.duckdb* $(DAGSTER_HOME)

@@ -48,9 +48,9 @@ def dagster_home() -> Path:
 
 def scratch_dir() -> Path | None:
     """Where the loader writes detail extracts in UTF-8 for the moment DuckDB reads them
-    (at most two batches, a few hundred MB): a RAM-backed folder where there is room, as the
-    files are read once and deleted (writing them through the disk's file system cost 2.5
-    times the CPU on these machines); else the system's temporary folder (None)."""
+    (at most two batches): a RAM-backed folder where there is room, as the files are read
+    once and deleted, and writing them through a disk's file system costs far more CPU
+    (docs/benchmarks.md); else the system's temporary folder (None)."""
     if value := os.environ.get("SCRATCH_DIR"):
         return Path(value).resolve()
     ram = Path("/dev/shm")

@@ -1,10 +1,14 @@
-"""Shared test set-up: the --run-slow switch and the project's environment."""
+"""Shared test set-up: the --run-slow switch, the project's environment, and the sample
+chain that the end-to-end suites share."""
 
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
+
+from tests.support.chain import ChainFolder, build_sample_chain
 
 os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
@@ -24,3 +28,19 @@ def pytest_collection_modifyitems(config, items):
         for marker, skip in skips.items():
             if marker in item.keywords and not config.getoption(f"--run-{marker}"):
                 item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def sample_chain(tmp_path_factory) -> ChainFolder:
+    """The whole chain run once on the shipped sample (generator, `refresh`, publish), for
+    the tests that only read what it built. A test that changes it takes a copy."""
+    return build_sample_chain(tmp_path_factory.mktemp("sample_chain"))
+
+
+@pytest.fixture
+def sample_chain_copy(sample_chain, tmp_path) -> ChainFolder:
+    """A folder of its own holding what the sample chain built (landing zone, warehouse,
+    publication, Dagster instance), for a test that runs more of the chain on it."""
+    copy = ChainFolder(tmp_path / "sample_chain")
+    shutil.copytree(sample_chain.root, copy.root, symlinks=True)
+    return copy

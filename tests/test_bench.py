@@ -11,6 +11,7 @@ import sys
 import pytest
 
 from orchestration import settings
+from orchestration.parsing.plain_extract import fast_path_built
 
 # The harness runs a whole refresh, several dbt builds and the latency run: minutes, not seconds.
 pytestmark = [pytest.mark.slow, pytest.mark.soak]
@@ -23,7 +24,7 @@ def results(tmp_path_factory) -> dict:
     subprocess.run([sys.executable, "-m", "tools.bench", "--quick", "--root", str(root)],
                    check=True, env=env, cwd=settings.REPO_ROOT, timeout=1800)
     assert (root / "results.md").read_text().count("| ") > 10
-    return json.loads((root / "results.json").read_text())
+    return {**json.loads((root / "results.json").read_text()), "markdown": (root / "results.md").read_text()}
 
 
 def _positive(value) -> bool:
@@ -89,3 +90,11 @@ def test_the_latency_run_published_the_new_month(results):
 def test_the_compiled_sql_baseline_built_every_model(results):
     build = results["measurements"]["dbt_full_build"]
     assert build["baseline"]["models"] >= 20
+
+
+def test_the_report_says_which_detail_path_ran(results):
+    built = fast_path_built()
+    assert results["machine"]["fast_path"] == ("C" if built else "Python")
+    assert ("the C fast path (plain_extract.c)" in results["markdown"]) is built
+    plain = results["measurements"]["ingest"]["transcode"]["plain_files"]
+    assert (plain > 0) is built  # without it no extract is checked in the one pass

@@ -27,7 +27,6 @@ from dagster._core.storage.tags import (
 
 from orchestration.automation.sensors import files_taken_by
 from orchestration.publish.publication import open_published
-from tests.support.chain import build_sample_chain
 from tests.support.reliability_helpers import deliver
 from tests.support.ui_helpers import command_line, start_ui
 
@@ -87,8 +86,8 @@ def wait_for_publication(ui, instance: dg.DagsterInstance, published: Path, new_
     return False
 
 
-def test_next_month_is_published_by_the_daemon_alone(tmp_path):
-    chain = build_sample_chain(tmp_path / "project")
+def test_next_month_is_published_by_the_daemon_alone(sample_chain_copy, tmp_path):
+    chain = sample_chain_copy
     assert NEW_MONTH not in published_months(chain.published)
     already_landed = {path.name for path in (chain.root / "landing").rglob("*") if path.is_file()}
 

@@ -32,6 +32,7 @@ from orchestration.parsing import plain_extract
 from tools.sample_data import generate
 from orchestration.settings import FEEDS, REPO_ROOT
 from tests.support import landing_factory as factory
+from tests.support.fast_path import needs_fast_path
 
 FIRST, LAST = date(2021, 9, 1), date(2021, 11, 1)
 TODAY = date(2022, 1, 10)  # after every generated vintage
@@ -368,6 +369,7 @@ def test_batches_of_one_extract_load_what_one_batch_loads(landing, quarantine, t
     assert one_by_one == together
 
 
+@needs_fast_path
 def test_fast_path_loads_what_the_checked_path_loads(landing, quarantine, tmp_path, monkeypatch):
     # plain extracts go through plain_extract.c and a typed read; the others, here one with a
     # quoted amount, which the contract allows, through the Python transcoder and checked read

@@ -1,9 +1,16 @@
 """The detail extract's fast path (plain_extract.c) against the Python path it stands in
 for: where it says a file is plain, the same text, line numbers and rows; wherever a line
-is not plain, no, so that the Python path names the problem or loads what is unusual."""
+is not plain, no, so that the Python path names the problem or loads what is unusual.
+Where it is not built, every extract takes the Python path."""
 
 from __future__ import annotations
 
+import ctypes
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +20,10 @@ import pytest
 
 from orchestration.parsing.detail_extract import DETAIL_HEADER, TranscodedExtract, checked_rows_query, transcode_to_utf8
 from orchestration.parsing.landing_names import parse_landing_name
-from orchestration.parsing.plain_extract import MAX_PLAIN_LINE, _utf8_entries, transcode_plain
+from orchestration.parsing import plain_extract
+from orchestration.parsing.plain_extract import MAX_PLAIN_LINE, _utf8_entries, transcode_extract, transcode_plain
+from tests.support.chain import REPO
+from tests.support.fast_path import needs_fast_path
 from tests.support.parser_fixtures import detail_rows, write_detail
 
 NOV_2021 = date(2021, 11, 1)
@@ -46,6 +56,7 @@ def crafted(tmp_path: Path, rows: list[list[str]]) -> Path:
     return write_detail(tmp_path / "cq_detail.csv", rows)
 
 
+@needs_fast_path
 def test_plain_rows_read_as_the_python_path_reads_them(tmp_path):
     rows = detail_rows(NOV_2021)  # a quoted comma, a doubled quote, empty quantities, zero amounts
     rows.append([PERIOD, "71131911", "金饰·足金", "110", "中国香港", "10", "一般贸易", "50", "重庆", "0.125", "克",
@@ -63,11 +74,13 @@ def test_plain_rows_read_as_the_python_path_reads_them(tmp_path):
 
 
 @pytest.mark.parametrize("chunk_bytes", [1, 3, 7, 100])
+@needs_fast_path
 def test_chunks_that_split_lines_and_characters(tmp_path, chunk_bytes):
     src = crafted(tmp_path, detail_rows(NOV_2021))
     assert numbered(plain_text(src, tmp_path, chunk_bytes=chunk_bytes)) == numbered(python_text(src, tmp_path))
 
 
+@needs_fast_path
 def test_generated_extracts_are_plain_and_load_the_same_rows(tmp_path):
     sample_data = pytest.importorskip("tools.sample_data")
     files = [path for path in sample_data.generate(tmp_path / "landing", date(2021, 10, 1), date(2021, 11, 1))
@@ -151,24 +164,28 @@ BYTE_CHANGES = {
 
 
 @pytest.mark.parametrize("change", ROW_CHANGES.values(), ids=ROW_CHANGES.keys())
+@needs_fast_path
 def test_rows_that_are_not_plain_go_to_the_python_path(tmp_path, change):
     src = crafted(tmp_path, change(detail_rows(NOV_2021)))
     assert plain_text(src, tmp_path) is None
 
 
 @pytest.mark.parametrize("change", BYTE_CHANGES.values(), ids=BYTE_CHANGES.keys())
+@needs_fast_path
 def test_bytes_that_are_not_plain_go_to_the_python_path(tmp_path, change):
     src = crafted(tmp_path, detail_rows(NOV_2021))
     src.write_bytes(change(src.read_bytes()))
     assert plain_text(src, tmp_path) is None
 
 
+@needs_fast_path
 def test_the_file_period_is_checked(tmp_path):
     src = crafted(tmp_path, detail_rows(NOV_2021))
     assert plain_text(src, tmp_path, period="202111") is not None
     assert plain_text(src, tmp_path, period="202112") is None
 
 
+@needs_fast_path
 def test_a_line_longer_than_a_chunk(tmp_path):
     # the unfinished line is carried from chunk to chunk
     rows = detail_rows(NOV_2021)
@@ -177,6 +194,7 @@ def test_a_line_longer_than_a_chunk(tmp_path):
     assert numbered(plain_text(src, tmp_path, chunk_bytes=4096)) == numbered(python_text(src, tmp_path))
 
 
+@needs_fast_path
 def test_a_line_longer_than_any_plain_one(tmp_path):
     # carried from chunk to chunk no further than MAX_PLAIN_LINE: the copies would grow with it
     rows = detail_rows(NOV_2021)
@@ -195,3 +213,41 @@ def test_tables_when_the_codec_refuses_a_sequence():
     sequences = np.array([[0xB0, 0xA1], [0x81, 0x7F], [0xA1, 0xA4]], dtype=np.uint8)  # 啊, nothing, ·
     assert list(_utf8_entries(sequences)) == [entry("啊"), 0, entry("·")]
     assert list(_utf8_entries(sequences[[0, 2]])) == [entry("啊"), entry("·")]
+
+
+def test_without_the_built_fast_path_every_extract_takes_the_python_path(tmp_path, monkeypatch):
+    rows = detail_rows(NOV_2021)
+    src = crafted(tmp_path, rows)
+    monkeypatch.setattr(plain_extract, "LIBRARY", tmp_path / "never_built.so")
+    assert not plain_extract.fast_path_built()
+    lines, plain = transcode_extract(src, tmp_path / "extract.csv", NOV_2021)
+    assert not plain
+    assert (tmp_path / "extract.csv").read_bytes() == python_text(src, tmp_path)
+    assert lines == len(rows) + 1  # the header too
+
+
+def build_fast_path(root: Path, **env: str) -> subprocess.CompletedProcess:
+    """The package's build of the extension (what `make setup` runs), in a copy of its sources."""
+    for name in ("setup.py", "pyproject.toml", "orchestration/parsing/plain_extract.c"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(REPO / name, root / name)
+    return subprocess.run(
+        [sys.executable, "setup.py", "--quiet", "build_ext", "--inplace"],
+        cwd=root, env={**os.environ, **env}, capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_set_up_without_a_c_compiler_goes_on_without_the_fast_path(tmp_path):
+    done = build_fast_path(tmp_path, CC="/nonexistent/cc")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "building extension" in done.stderr and "failed" in done.stderr
+    assert not (tmp_path / "orchestration" / "parsing" / plain_extract.LIBRARY.name).exists()
+
+
+@pytest.mark.skipif(not shutil.which(sysconfig.get_config_var("CC").split()[0]), reason="no C compiler here")
+def test_set_up_with_a_c_compiler_builds_the_library_the_loader_loads(tmp_path):
+    done = build_fast_path(tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    built = tmp_path / "orchestration" / "parsing" / plain_extract.LIBRARY.name
+    assert built.exists(), done.stderr[-3000:]
+    assert ctypes.CDLL(str(built)).plain_extract_lines  # the function plain_extract.py calls

@@ -1,6 +1,6 @@
 """Screenshots with headless Chromium: the asset graph in the Dagster UI, and the bulletin.
 
-One real chain run on the sample is shared by the module: the UI then shows a real run,
+The session's chain run on the sample (conftest.py) is shared: the UI then shows a real run,
 and the bulletin is the HTML that run published. Screenshots go to test-artifacts/ (not
 committed); docs/images/ holds copies chosen by hand from there.
 """
@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.support.chain import REPO, build_sample_chain
-from tests.support.ui_helpers import graphql, start_webserver
+from tests.support.chain import REPO
+from tests.support.ui_helpers import graphql, loaded, start_webserver
 
 pytestmark = pytest.mark.slow
 
@@ -141,19 +141,14 @@ def assert_looks_like_a_page(png: Path, width: int, height: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory):
-    return build_sample_chain(tmp_path_factory.mktemp("screenshots"))
+def chain(sample_chain):
+    return sample_chain
 
 
 @pytest.fixture(scope="module")
 def webserver(chain):
-    running = start_webserver(chain.env, chain.root / "webserver.log")
-    try:
-        running.wait_until_loaded()
+    with loaded(start_webserver(chain.env, chain.root / "webserver.log")) as running:
         yield running
-    finally:
-        running.stop()
-        running.kill()
 
 
 def test_asset_graph(chain, webserver, tmp_path):

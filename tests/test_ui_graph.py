@@ -15,7 +15,7 @@ from collections import deque
 import pytest
 
 from tests.support.chain import REPO, ChainFolder
-from tests.support.ui_helpers import command_line, graphql, start_ui
+from tests.support.ui_helpers import command_line, graphql, loaded, start_ui
 
 pytestmark = pytest.mark.slow
 
@@ -41,13 +41,8 @@ ASSET_NODES = """
 def ui(tmp_path_factory):
     folder = ChainFolder(tmp_path_factory.mktemp("ui_graph"))
     folder.prepare()
-    running = start_ui(folder.env, folder.root / "ui.log")
-    try:
-        running.wait_until_loaded()
+    with loaded(start_ui(folder.env, folder.root / "ui.log")) as running:
         yield running
-    finally:
-        running.stop()
-        running.kill()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.chain import REPO, build_sample_chain
+from tests.support.chain import REPO
 
 # (reference id, SQL returning one value, expected value, decimals of the published figure)
 MONTHLY = "SELECT {col} FROM marts.fct_trade_monthly WHERE flow = '{flow}' AND period_end = DATE '{end}'"
@@ -112,8 +112,8 @@ FIGURES = [
 
 
 @pytest.fixture(scope="module")
-def chain(tmp_path_factory):
-    return build_sample_chain(tmp_path_factory.mktemp("chain"))
+def chain(sample_chain):
+    return sample_chain
 
 
 @pytest.fixture(scope="module")
@@ -232,7 +232,8 @@ def _warehouse_state(chain) -> dict[str, list]:
 
 
 @pytest.mark.slow
-def test_one_month_refresh_rebuilds_only_that_month(chain):
+def test_one_month_refresh_rebuilds_only_that_month(sample_chain_copy):
+    chain = sample_chain_copy
     before = _warehouse_state(chain)
     done = chain.refresh("--from", "2021-10", "--to", "2021-10")
     assert "76.95 billion yuan, up 16.2%" in done.stdout  # the latest headline, as make run prints it
@@ -248,8 +249,9 @@ def test_one_month_refresh_rebuilds_only_that_month(chain):
 
 
 @pytest.mark.slow
-def test_full_rebuild_by_hand_gives_the_same_marts(chain):
+def test_full_rebuild_by_hand_gives_the_same_marts(sample_chain_copy):
     """`dbt build --full-refresh` from the repository root, as someone working in dbt would."""
+    chain = sample_chain_copy
     before = _warehouse_state(chain)
     done = subprocess.run(
         [str(REPO / ".venv" / "bin" / "dbt"), "build", "--full-refresh", "--quiet"],

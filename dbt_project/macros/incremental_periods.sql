@@ -13,9 +13,9 @@
 
   Why environment variables and not --vars: a --vars value that differs from the saved
   parse disables dbt's partial parsing ("config vars ... have changed"), so every run with
-  a new window re-parsed the whole project (measured: dbt parse 12.5 s with a changed
-  --vars, 5.5 s with partial parsing). The variables are read only at execution
-  (`execute`): parsing never records them, so the saved parse stays valid for any window.
+  a new window re-parsed the whole project (docs/benchmarks.md). The variables are read
+  only at execution (`execute`): parsing never records them, so the saved parse stays
+  valid for any window.
 #}
 {% macro period_window_bounds() -%}
     {%- if not execute -%}

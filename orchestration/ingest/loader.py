@@ -57,9 +57,8 @@ LINEAGE_TYPES = {
     "reference_month": "DATE", "months_in_period": "INTEGER", "flow": "VARCHAR", "vintage": "DATE",
     "source_file": "VARCHAR", "source_sha256": "VARCHAR", "load_id": "VARCHAR", "loaded_at": "TIMESTAMPTZ",
 }
-# Detail extracts read, checked and inserted by one statement: up to about 1.2 million rows.
-# Measured on 5 million rows (insertion order not kept): peak memory 0.62 GiB with 64 MiB
-# batches, 0.77 GiB with 128 MiB, 0.9-1.0 GiB with 256 MiB, which were 5 percent faster.
+# Detail extracts read, checked and inserted by one statement. The batch size sets the
+# load's peak memory; larger batches gain little time (docs/benchmarks.md, ingest findings).
 DETAIL_BATCH_BYTES = 128 << 20
 FIRST_BATCH_BYTES = 32 << 20
 HASH_CHUNK_BYTES = 1 << 20
@@ -278,9 +277,8 @@ class RawLoader:
                 ]
 
             # Every row carries its file and line, so the table's row order means nothing:
-            # without it DuckDB's threads append independently (on 5 million rows the loader
-            # took 12-13 s, 19-20 s with order kept). Set outside the batches' transactions,
-            # which a breach aborts.
+            # without it DuckDB's threads append independently (docs/benchmarks.md). Set
+            # outside the batches' transactions, which a breach aborts.
             self.con.execute("SET preserve_insertion_order = false")
             try:
                 upcoming = transcode(batches[0]) if batches else []

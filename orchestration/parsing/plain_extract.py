@@ -1,18 +1,19 @@
 """The detail extract's fast path: transcode, number and check a plain extract in one pass.
 
 Most extracts are plain: no quoted code or number, no sign, no blank line, every row as the
-contract wants it. For those, plain_extract.c (built by ``make setup``, called through
-ctypes, which lets go of the GIL) does in one pass what ``transcode_to_utf8`` and the
-checked read do, in about a quarter of the time the transcoding alone took, so DuckDB can
-read the typed columns straight away, as a bare ``read_csv`` does. At the first line that
-is not plain it stops and says so; the loader then takes the Python path, which names what
-is wrong or loads what is merely unusual.
+contract wants it. For those, plain_extract.c (an optional extension of the package's
+build, setup.py; called through ctypes, which lets go of the GIL) does in one pass what
+``transcode_to_utf8`` and the checked read do, so DuckDB can read the typed columns
+straight away, as a bare ``read_csv`` does. At the first line that is not plain it stops
+and says so; the loader then takes the Python path, which names what is wrong or loads
+what is merely unusual. Where no C compiler built it, every extract takes the Python path.
 """
 
 from __future__ import annotations
 
 import ctypes
 import functools
+import sysconfig
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import numpy as np
 
 from orchestration.parsing.detail_extract import DETAIL_HEADER, SOURCE_ENCODING, transcode_to_utf8
 
-LIBRARY = Path(__file__).with_name("_plain_extract.so")
+LIBRARY = Path(__file__).with_name("_plain_extract" + sysconfig.get_config_var("EXT_SUFFIX"))
 # The tables cover GB18030's two-byte sequences and its four-byte ones up to the last in the
 # Basic Multilingual Plane (0x8431A439); the C code leaves the rest (supplementary planes)
 # to the Python path. In the table of byte pairs, this marks a four-byte sequence's start.
@@ -34,10 +35,14 @@ class _Result(ctypes.Structure):
     _fields_ = [("consumed", ctypes.c_int64), ("written", ctypes.c_int64), ("lines", ctypes.c_int64)]
 
 
+def fast_path_built() -> bool:
+    return LIBRARY.exists()
+
+
 @functools.cache
 def _library() -> ctypes.CDLL:
-    if not LIBRARY.exists():
-        raise RuntimeError(f"{LIBRARY} is missing: `make setup` builds it from plain_extract.c")
+    if not fast_path_built():
+        raise RuntimeError(f"{LIBRARY} is missing: `make setup` builds it from plain_extract.c with a C compiler")
     library = ctypes.CDLL(str(LIBRARY))
     library.plain_extract_lines.argtypes = [
         ctypes.c_char_p, ctypes.c_int64, ctypes.c_void_p, ctypes.c_int64,
@@ -103,10 +108,10 @@ def _packed(code_points: np.ndarray) -> np.ndarray:
 
 def transcode_extract(src: Path, dst: Path, reference_month: date) -> tuple[int, bool]:
     """The extract in UTF-8 at ``dst``, each line after its number: by the fast path if it is
-    plain, else by ``transcode_to_utf8``, which raises ContractViolation for what the contract
-    refuses. Returns the number of lines, header included, and whether the fast path checked
-    every row already."""
-    lines = transcode_plain(src, dst, f"{reference_month:%Y%m}")
+    plain (and built), else by ``transcode_to_utf8``, which raises ContractViolation for what
+    the contract refuses. Returns the number of lines, header included, and whether the fast
+    path checked every row already."""
+    lines = transcode_plain(src, dst, f"{reference_month:%Y%m}") if fast_path_built() else None
     if lines is not None:
         return lines, True
     return transcode_to_utf8(src, dst), False

@@ -39,8 +39,8 @@ PERIOD_FROM_ENV = "WAREHOUSE_PERIOD_FROM"
 PERIOD_TO_ENV = "WAREHOUSE_PERIOD_TO"
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 # dagster-dbt gives every dbt invocation a folder of its own under target/ (artifacts,
-# compiled SQL, dbt.log: about 11 MB a run) and never removes it. The newest are kept
-# for inspection, the older ones removed after each run.
+# compiled SQL, dbt.log) and never removes it. The newest are kept for inspection, the
+# older ones removed after each run.
 KEPT_INVOCATION_FOLDERS = 20
 
 
@@ -103,7 +103,7 @@ def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     context.log.info(f"period window: {' .. '.join(months) if months else 'every period'}")
     # "buildable": a test runs once all its parents are built, here or upstream. Unit
     # tests check SQL against fixed inputs, not the data: they run in the test suite
-    # (tests/test_warehouse_e2e.py), not in every refresh (about 14 s of dbt time).
+    # (tests/test_warehouse_e2e.py), not in every refresh, which they would slow.
     args = ["build", "--indirect-selection", "buildable", "--exclude", "resource_type:unit_test"]
     with period_window(months):
         invocation = dbt.cli(args, context=context)
@@ -119,9 +119,8 @@ def keep_parse_state(invocation_target: Path) -> None:
     keeps that saved parse only if the profile's connection settings are unchanged, and
     WAREHOUSE_DB is one of them: with any other file than the one `make setup` parsed for
     (the bench, the tests, a moved warehouse), every run re-parsed the whole project
-    (measured on a loaded machine: dbt's start-up and parse took 23 s, 6 s with the saved
-    parse). dbt rewrote the state for this environment; an atomic replace lets the next
-    run parse partially.
+    (docs/benchmarks.md). dbt rewrote the state for this environment; an atomic replace
+    lets the next run parse partially.
     """
     written = invocation_target / PARTIAL_PARSE_FILE
     if not written.exists():

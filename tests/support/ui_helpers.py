@@ -6,6 +6,7 @@ processes are followed with psutil, so a test can check that every one of them i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -15,6 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,6 +133,17 @@ def start_webserver(env: dict[str, str], log: Path) -> RunningUI:
     webserver = str(Path(sys.executable).parent / "dagster-webserver")
     command = [webserver, "-h", "127.0.0.1", "-p", str(port), "-m", "orchestration.definitions"]
     return _start(command, env, log, port)
+
+
+@contextlib.contextmanager
+def loaded(running: RunningUI) -> Iterator[RunningUI]:
+    """The started UI once it has loaded the code; stopped, and whatever it left killed, after."""
+    try:
+        running.wait_until_loaded()
+        yield running
+    finally:
+        running.stop()
+        running.kill()
 
 
 def _start(command: list[str], env: dict[str, str], log: Path, port: int) -> RunningUI:

@@ -24,6 +24,8 @@ def machine() -> dict:
     import dbt.version
     import duckdb
 
+    from orchestration.parsing.plain_extract import fast_path_built
+
     # the CPU's model name: psutil does not report it
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
@@ -36,6 +38,7 @@ def machine() -> dict:
         "duckdb": duckdb.__version__,
         "dbt_core": dbt.version.__version__,
         "dagster": dagster.__version__,
+        "fast_path": "C" if fast_path_built() else "Python",
     }
 
 
@@ -53,6 +56,12 @@ def _verdict(ratio: float, target: float | None) -> str:
     if ratio <= target:
         return "met"
     return f"MISSED: {ratio / target:.1f}x the target"
+
+
+def _fast_path(mach: dict) -> str:
+    if mach["fast_path"] == "Python":
+        return "the Python path only (the C fast path was not built: no C compiler at set-up)"
+    return "the C fast path (plain_extract.c) where an extract is plain, else the Python path"
 
 
 def _plain_files(ingest: dict) -> str:
@@ -194,6 +203,8 @@ def markdown(results: dict) -> str:
         "",
         f"Machine: {mach['cpu']}, {mach['cores']} cores, {mach['memory_gib']} GiB; {mach['os']}; "
         f"Python {mach['python']}, DuckDB {mach['duckdb']}, dbt-core {mach['dbt_core']}, Dagster {mach['dagster']}.",
+        "",
+        f"Detail extracts: {_fast_path(mach)}.",
         "",
         f"Data set: {data['first']} .. {data['through']}, --detail-rows {data['detail_rows']}: "
         f"{data['detail_files']} detail files, {data['detail_rows_total']:,} detail rows, "
