@@ -55,8 +55,9 @@ ui: setup
 dashboard: setup
 	$(BIN)/python -m dashboard
 
+# The code location of [tool.dg] in pyproject.toml, loaded as `make ui` serves it.
 validate: setup
-	$(BIN)/dagster definitions validate -m orchestration.definitions
+	$(BIN)/dg check defs
 
 docs: setup
 	$(BIN)/dbt docs generate --quiet

@@ -13,7 +13,10 @@ from orchestration.resources import default_resources
 from orchestration.transform.dbt_assets import dbt_defs, dbt_resource
 
 defs = dg.Definitions(
-    assets=[*landing_specs, *raw_assets, load_audit_spec, *dbt_defs, *publish_defs],
+    # Each asset links to the function that computes it (and a dbt model to its SQL file).
+    assets=dg.with_source_code_references(
+        [*landing_specs, *raw_assets, load_audit_spec, *dbt_defs, *publish_defs]
+    ),
     asset_checks=[*raw_checks_defs, *freshness_checks, *publish_checks],
     jobs=[refresh_all],
     sensors=landing_sensors,

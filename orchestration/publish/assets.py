@@ -11,7 +11,9 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from orchestration.automation.release_calendar import PUBLICATION_DEADLINE_CRON, PUBLICATION_WINDOW
 from orchestration.ingest.assets import OWNERS
+from orchestration.partitions import TIMEZONE
 from orchestration.publish.bulletin import write_bulletin
 from orchestration.publish.publication import (
     PublicationError,
@@ -25,6 +27,13 @@ from orchestration.resources import PublishedMarts
 from orchestration.transform.dbt_assets import dbt_warehouse
 
 
+# Late, in the UI's health view, when no refresh published between the first release day
+# and the end of the last feed's deadline day of the month.
+RELEASE_FRESHNESS = dg.FreshnessPolicy.cron(
+    deadline_cron=PUBLICATION_DEADLINE_CRON, lower_bound_delta=PUBLICATION_WINDOW, timezone=TIMEZONE
+)
+
+
 def _mart_keys() -> list[dg.AssetKey]:
     return [key for key in dbt_warehouse.keys if key.path[-1].startswith(("fct_", "dim_"))]
 
@@ -35,6 +44,7 @@ def _mart_keys() -> list[dg.AssetKey]:
     group_name="published",
     kinds={"duckdb", "parquet"},
     owners=OWNERS,
+    freshness_policy=RELEASE_FRESHNESS,
     description="data/published/trade.duckdb (read_only for BI, storage v1.0.0) and "
     "data/published/parquet/: the marts and their publication table copied to a new file, "
     "verified, then swapped in atomically.",
@@ -58,6 +68,7 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: DuckDBResource
     group_name="published",
     kinds={"markdown", "html"},
     owners=OWNERS,
+    freshness_policy=RELEASE_FRESHNESS,
     description="The desk's monthly trade bulletin for the latest period, read from the published marts.",
 )
 def monthly_bulletin(context: dg.AssetExecutionContext, published: PublishedMarts):

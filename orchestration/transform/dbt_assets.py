@@ -19,20 +19,17 @@ a run covers stay visible on the raw assets' partitions and in the run's tags, a
 period row records the dbt invocation that wrote it (``dbt_invocation_id``).
 """
 
-import importlib.metadata
 import os
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from dagster_duckdb import DuckDBResource
-from packaging import version
 
 from orchestration import settings
 from orchestration.ingest.assets import OWNERS
@@ -62,7 +59,13 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return OWNERS
 
 
-translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+# dbt tests as asset checks: a source's tests sit on the raw asset that loads it. Code
+# references link each asset to its model's SQL file.
+translator = WarehouseTranslator(
+    settings=DagsterDbtTranslatorSettings(
+        enable_asset_checks=True, enable_source_tests_as_checks=True, enable_code_references=True
+    )
+)
 
 
 def run_months(context: dg.AssetExecutionContext) -> tuple[str, str] | None:
@@ -155,33 +158,10 @@ def prune_invocation_folders(current: Path, keep: int = KEPT_INVOCATION_FOLDERS)
 dbt_defs = [dbt_warehouse]
 
 
-class WarehouseDbtResource(DbtCliResource):
-    """DbtCliResource without two costs paid before every dbt command, neither of which this
-    project uses (docs/benchmarks.md):
-
-    - ``dbt --version`` in a subprocess, to learn the version of the dbt beside this
-      interpreter: it is the dbt-core package installed here;
-    - a dbt adapter opened inside the Dagster process (it imports dbt), which only serves
-      ``fetch_column_metadata``; dbt's own process does the work.
-
-    Both override private members of dagster-dbt (pinned in constraints.txt): after an
-    upgrade that renames them, the costs come back but nothing breaks.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        if Path(self.dbt_executable).parent == Path(sys.executable).parent:
-            return version.parse(importlib.metadata.version("dbt-core"))
-        return DbtCliResource._cli_version.func(self)
-
-    def _initialize_dbt_core_adapter(self, args):
-        return None
-
-
 def dbt_resource() -> DbtCliResource:
     # The dbt next to this interpreter: the venv need not be on PATH (e.g. .venv/bin/dagster).
     beside = Path(sys.executable).with_name("dbt")
-    return WarehouseDbtResource(
+    return DbtCliResource(
         project_dir=dbt_project,
         profiles_dir=str(settings.REPO_ROOT),
         dbt_executable=str(beside) if beside.exists() else "dbt",
