@@ -140,6 +140,7 @@ def _parse_totals(sheet: Sheet, period: dict, month: str, ytd: str) -> list[dict
                 "month_yoy_pct": percent(sheet, row, 5),
                 "ytd_yoy_pct": percent(sheet, row, 6),
                 "source_row": row,
+                "source_sheet": sheet.name,
             }
         )
     if len(seen) != len(FLOWS) * len(CURRENCIES):
@@ -213,6 +214,7 @@ def _parse_partners(sheet: Sheet, period: dict, month: str, ytd: str) -> list[di
                     "ytd_value_cny": ytd_value,
                     "ytd_yoy_pct": percent(sheet, row, PARTNER_YOY_COLUMNS[flow]),
                     "source_row": row,
+                    "source_sheet": sheet.name,
                 }
             )
     return rows
@@ -258,6 +260,7 @@ def _parse_commodities(sheet: Sheet, flow: str, period: dict, month: str, ytd: s
                 "ytd_quantity_yoy_pct": percent(sheet, row, 7),
                 "ytd_value_yoy_pct": percent(sheet, row, 8),
                 "source_row": row,
+                "source_sheet": sheet.name,
             }
         )
     return rows
@@ -290,6 +293,7 @@ def _parse_trade_modes(sheet: Sheet, period: dict, month: str, ytd: str) -> list
                     "month_value_cny": month_value,
                     "ytd_value_cny": ytd_value,
                     "source_row": row,
+                    "source_sheet": sheet.name,
                 }
             )
     return rows
