@@ -26,7 +26,7 @@ from orchestration.parsing.landing_names import parse_landing_name
 from orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from orchestration.periods import month_key
 from orchestration.processes import process_alive
-from orchestration.writer import the_writer
+from orchestration.writer import refresh_lock, wait_for_writer_runs
 
 # How long `ui` waits for Dagster to stop by itself before killing what is left.
 SHUTDOWN_GRACE_SECONDS = 30
@@ -98,15 +98,20 @@ def refresh(first: str | None, last: str | None) -> int:
     return code
 
 
+def tell(text: str) -> None:
+    print(text, file=sys.stderr)
+
+
 def run_refresh(first: str, last: str) -> int:
     from orchestration.definitions import defs
     from orchestration.publish.bulletin import build_bulletin, render_markdown
     from orchestration.publish.publication import open_published
 
     job = defs.resolve_job_def("refresh_all")
-    instance = dg.DagsterInstance.get()
-    fail_abandoned_runs(instance)
-    with the_writer(instance, settings.warehouse_db(), lambda text: print(text, file=sys.stderr)):
+    with refresh_lock(settings.warehouse_db(), tell):
+        instance = dg.DagsterInstance.get()  # two at once would both create its storage
+        fail_abandoned_runs(instance)
+        wait_for_writer_runs(instance, tell)
         print(f"refresh_all: months {first} .. {last}", file=sys.stderr)
         result = job.execute_in_process(
             instance=instance,

@@ -81,11 +81,10 @@ def test_two_refreshes_started_together_take_turns_and_both_months_are_published
 FILL = textwrap.dedent(
     """
     import sys
-    with open(sys.argv[1], "wb") as filler:
+    with open(sys.argv[1], "wb", buffering=0) as filler:  # unbuffered: nothing left to fail at close
         try:
             while True:
                 filler.write(b"\\0" * 65536)
-                filler.flush()
         except OSError:
             pass
     """

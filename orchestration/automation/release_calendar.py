@@ -12,8 +12,8 @@ from datetime import date, timedelta
 from orchestration.feeds import FEEDS
 from orchestration.periods import add_months, is_customs_period
 
-# Customs releases from about the 18th; by the end of the latest deadline day every feed of
-# last month is due, and so is its publication.
+# Customs releases from about the 18th; by the end of the latest deadline day (feeds.py) every
+# feed of last month is due, and so is its publication.
 FIRST_RELEASE_DAY = 18
 LAST_DEADLINE_DAY = max(feed.deadline_day for feed in FEEDS.values())
 # Cron of that moment (minute, hour, day of month; Asia/Shanghai): every month has a 28th.
