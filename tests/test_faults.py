@@ -247,6 +247,7 @@ def test_disk_full_while_loading_keeps_the_previous_state(record_fault, tmp_path
             loader.load(correction)
         assert raw_state(con) == before
     assert correction.exists()  # still in the landing zone for the next run
+    monkeypatch.undo()  # room again
 
     with duckdb.connect(str(warehouse)) as con:
         assert raw_state(con) == before  # and so on disk, after reopening
