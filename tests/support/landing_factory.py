@@ -94,7 +94,8 @@ def write_big_detail(source: Path, target: Path, minimum_rows: int) -> int:
 
     The source's Chongqing rows are repeated once per unused province code, so every
     added row keeps the extract's grain (period, HS code, partner, trade mode, province)
-    unique. Streams the lines; returns the number of data rows written.
+    unique, with 人民币 and 美元 of 0, so the extract still sums to its bulletin. Streams
+    the lines; returns the number of data rows written.
     """
     lines = source.read_bytes().decode(SOURCE_ENCODING).split("\r\n")
     header, data = lines[0], [line for line in lines[1:] if line]
@@ -107,7 +108,7 @@ def write_big_detail(source: Path, target: Path, minimum_rows: int) -> int:
                 break
             buffer = io.StringIO(newline="")
             writer = csv.writer(buffer, lineterminator="\r\n")
-            writer.writerows(row[:7] + [code, name] + row[9:] for row in chongqing)
+            writer.writerows(row[:7] + [code, name] + row[9:13] + ["0", "0"] for row in chongqing)
             out.write(buffer.getvalue().encode(SOURCE_ENCODING))
             written += len(chongqing)
     if written < minimum_rows:
