@@ -443,6 +443,14 @@ case("n_b_footnote_in_middle", REFUSED, "wrong_layout", "internal_sums", "not_in
     lambda z: bulletin_variant(z, _rename_first("国别地区", "越南", "注：越南")))
 
 
+case("n_t_nul_before_train_ids", REFUSED, "bad_value", "unreadable")(
+    lambda z: train_variant(z, raw=("\n".join(train_lines(z)) + "\n").encode().replace(b"\n", b"\n\x00", 3)))
+case("n_t_cargo_value_empty", REFUSED, "bad_value")(lambda z: train_variant(z, lambda ls: _train_row(ls, 8, "")))
+case("n_t_zero_filled_block", REFUSED, "wrong_layout", "bad_value", "unreadable")(
+    lambda z: train_variant(z, raw=(lambda b: b[:20000] + b"\x00" * 4096 + b[24096:])(
+        ("\n".join(train_lines(z)) + "\n").encode())))
+
+
 # -- file system --------------------------------------------------------------------------
 
 
