@@ -11,7 +11,7 @@ export PYTHONPATH := $(CURDIR)
 
 DBT_SOURCES := $(shell find dbt_project -type f 2>/dev/null) dbt_project.yml profiles.yml
 
-.PHONY: setup fast-path run test ui sample-data docs bench reliability validate clean
+.PHONY: setup fast-path run test ui dashboard sample-data docs bench reliability validate clean
 
 setup: $(VENV)/.installed fast-path target/manifest.json $(DAGSTER_HOME)/dagster.yaml
 
@@ -51,8 +51,13 @@ test: setup
 ui: setup
 	$(BIN)/python -m orchestration.cli ui
 
+# The desk dashboard over the published file: http://127.0.0.1:8501 (DASHBOARD_PORT moves it).
+dashboard: setup
+	$(BIN)/python -m dashboard
+
+# The code location of [tool.dg] in pyproject.toml, loaded as `make ui` serves it.
 validate: setup
-	$(BIN)/dagster definitions validate -m orchestration.definitions
+	$(BIN)/dg check defs
 
 docs: setup
 	$(BIN)/dbt docs generate --quiet

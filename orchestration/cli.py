@@ -18,12 +18,12 @@ import time
 from pathlib import Path
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from orchestration import settings
 from orchestration.feeds import FEEDS
 from orchestration.ingest.landing_zone import landing_files, landing_root_problem
 from orchestration.parsing.landing_names import parse_landing_name
+from orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from orchestration.periods import month_key
 from orchestration.processes import process_alive
 from orchestration.writer import the_writer
@@ -111,8 +111,8 @@ def run_refresh(first: str, last: str) -> int:
         result = job.execute_in_process(
             instance=instance,
             tags={
-                ASSET_PARTITION_RANGE_START_TAG: first,
-                ASSET_PARTITION_RANGE_END_TAG: last,
+                PARTITION_RANGE_START_TAG: first,
+                PARTITION_RANGE_END_TAG: last,
                 REFRESH_PID_TAG: str(os.getpid()),
             },
             # The console shows progress; every event stays in the instance for the UI.
@@ -128,22 +128,23 @@ def run_refresh(first: str, last: str) -> int:
 
 
 def ui(port: int) -> int:
-    """The webserver and the daemon, bound to 127.0.0.1, on the project's instance.
+    """`dg dev` (the code location of `[tool.dg]` in pyproject.toml, webserver and daemon),
+    bound to 127.0.0.1, on the project's instance.
 
-    `dagster dev` stops its webserver and daemon on SIGINT or SIGTERM, but not always the
+    `dg dev` stops its webserver and daemon on SIGINT or SIGTERM, but not always the
     processes under them (code servers, run workers). So it runs in a process group of its
     own: a signal to this command reaches the whole group, as a terminal's Ctrl-C would, and
     whatever is still alive after a grace period is killed.
     """
-    dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
-    command = [dagster, "dev", "-m", "orchestration.definitions", "--host", "127.0.0.1", "--port", str(port)]
+    dg_cli = os.path.join(os.path.dirname(sys.executable), "dg")
+    command = [dg_cli, "dev", "--host", "127.0.0.1", "--port", str(port)]
     with dg.DagsterInstance.get() as instance:
         fail_abandoned_runs(instance)  # left by a `ui` that was killed: the new daemon retries them
     adopt_orphans()
     received: list[int] = []
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda signum, _frame: received.append(signum))
-    dev = subprocess.Popen(command, start_new_session=True)
+    dev = subprocess.Popen(command, cwd=settings.REPO_ROOT, start_new_session=True)
     while dev.poll() is None and not received:
         time.sleep(0.2)
     signal_group(dev.pid, signal.SIGINT)  # dagster shuts down cleanly on SIGINT, even mid-run

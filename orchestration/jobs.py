@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from orchestration.partitions import monthly_partitions
+from orchestration.publish.assets import republish_stale_on_failure
 
 # Every run that touches the warehouse queues behind the one writer (see dagster.yaml).
 WRITER_TAGS = {"warehouse": "writer"}
@@ -14,5 +15,7 @@ refresh_all = dg.define_asset_job(
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups("landing"),
     partitions_def=monthly_partitions,
     tags=WRITER_TAGS,
-    description="Ingest the given months of every feed, rebuild their dbt periods, refresh the marts, publish.",
+    hooks={republish_stale_on_failure},
+    description="Ingest the given months of every feed, rebuild their dbt periods, refresh the marts, publish; "
+    "a refresh that cannot publish new marts republishes the last good ones marked stale.",
 )

@@ -19,3 +19,10 @@ monthly_partitions = dg.MonthlyPartitionsDefinition(
     timezone=TIMEZONE,
     end_offset=0,
 )
+
+# Dagster's run tags for a run over a range of partitions, and over one: the UI, RunRequest
+# and the run's asset context read them. Dagster exports no public name for these strings;
+# tests/test_dagster_conventions.py fails if their meaning changes.
+PARTITION_RANGE_START_TAG = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END_TAG = "dagster/asset_partition_range_end"
+PARTITION_TAG = "dagster/partition"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +45,9 @@ def sample_chain_copy(sample_chain, tmp_path) -> ChainFolder:
     copy = ChainFolder(tmp_path / "sample_chain")
     shutil.copytree(sample_chain.root, copy.root, symlinks=True)
     return copy
+
+
+@pytest.fixture(scope="session")
+def published_sample(sample_chain) -> Path:
+    """The sample chain's published folder (trade.duckdb, publication table and all)."""
+    return sample_chain.published

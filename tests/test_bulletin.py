@@ -10,11 +10,14 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from test_publish import build_warehouse
+from tests.support.synthetic_marts import build_warehouse
 
+from orchestration.publish import charts
 from orchestration.publish.bulletin import build_bulletin, render_html, render_markdown, write_bulletin
 from orchestration.publish.bulletin_text import approximately, billions, growth, percent
 from orchestration.publish.publication import open_published, publish
+
+SVG = charts.SVG_NS
 
 
 def published_marts(tmp: Path, change_warehouse: str | None = None) -> Path:
@@ -43,10 +46,10 @@ def test_record_month_states_the_published_figures(con) -> None:
     assert b.label == "November 2021" and b.is_record_high
     assert b.sentences[0] == (
         "Chongqing's foreign trade hit a monthly record high in November 2021:"
-        " 76.95 billion yuan, up 16.2% year on year."
+        " 76.95 billion yuan (12.06 billion US dollars), up 16.2% year on year."
     )
     assert b.sentences[1] == (
-        "January-November 2021: 720.49 billion yuan, up 24.0%,"
+        "January-November 2021: 720.49 billion yuan (112.93 billion US dollars), up 24.0%,"
         " already 69.15 billion more than the whole of 2020."
     )
     assert b.sentences[2] == "Exports 463.11 billion (+23.9%), imports 257.38 billion (+24.1%)."
@@ -69,6 +72,10 @@ def test_numbers_are_the_marts_numbers(con) -> None:
     assert (b.value_cny, b.ytd_value_cny, b.is_record_high, b.ytd_yoy_pct) == (
         value, ytd, record, published_ytd_yoy,
     )
+    assert (b.value_usd, b.ytd_value_usd) == con.execute(
+        "select value_usd, ytd_value_usd"
+        " from marts.fct_trade_monthly where period_start = '2021-11-01' and flow = 'total'"
+    ).fetchone()
     previous = con.execute(
         "select value_cny from marts.fct_trade_annual where year = 2020 and flow = 'total'"
     ).fetchone()[0]
@@ -92,7 +99,8 @@ def test_non_record_month_does_not_claim_a_record(con) -> None:
     assert not b.is_record_high
     assert "record" not in text(b)
     assert b.sentences[0] == (
-        "Chongqing's foreign trade reached 65.16 billion yuan in August 2021, up 11.9% year on year."
+        "Chongqing's foreign trade reached 65.16 billion yuan (10.21 billion US dollars) in August 2021,"
+        " up 11.9% year on year."
     )
     # 507.68 billion so far is below the whole of 2020: no comparison with it.
     assert b.ytd_lead_over_previous_year_cny is None
@@ -112,7 +120,9 @@ def test_two_month_period_is_never_a_record(con) -> None:
 def test_complete_year_is_not_so_far(con) -> None:
     b = build_bulletin(con, "2020-12")
 
-    assert b.sentences[1] == "2020: 651.34 billion yuan, up 12.4%, 72.06 billion more than in 2019."
+    assert b.sentences[1] == (
+        "2020: 651.34 billion yuan (94.40 billion US dollars), up 12.4%, 72.06 billion more than in 2019."
+    )
     assert "the largest partner for the second year running (2019 and 2020)." in text(b)
     assert "so far" not in text(b)
 
@@ -164,16 +174,49 @@ def test_markdown_and_self_contained_html(con, tmp_path: Path) -> None:
 
     html = html_path.read_text(encoding="utf-8")
     assert "<script" not in html and "<link" not in html and "<img" not in html
-    assert re.findall(r"(?:src|href)=", html) == []
+    # Links only within the page: the charts' glyphs and markers, defined once and reused.
+    references = re.findall(r'(?:src|href)="([^"]*)"', html)
+    assert references and all(ref.startswith("#") for ref in references), references[:5]
+    assert {ref[1:] for ref in references} <= set(re.findall(r' id="([^"]+)"', html))
     assert "<style>" in html
     svgs = re.findall(r"<svg.*?</svg>", html, re.S)
     assert len(svgs) == 5
     for svg in svgs:
         ET.fromstring(svg)  # well-formed
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "element ids repeat across the page's charts"
     # Record months are marked in the monthly chart; the latest (November 2021) among them.
-    assert "2021-11: 76.95 bn yuan" in svgs[0] and svgs[0].count("\u2605") == sum(
-        bar.is_record for bar in b.charts.monthly
-    )
+    records = sum(bar.is_record and bar.months == 1 for bar in b.charts.monthly)
+    assert records and "2021-11: 76.95 bn yuan (record month)" in svgs[0]
+    assert svgs[0].count("(record month)</title>") == records
+    assert record_stars(svgs[0]) == records
+
+
+def record_stars(svg: str) -> int:
+    """The star markers drawn in a chart (matplotlib draws one <use> per marker)."""
+    root = ET.fromstring(svg)
+    groups = [g for g in root.iter(f"{{{SVG}}}g") if g.get("id", "").endswith(charts.RECORD_MARKERS_ID)]
+    return sum(1 for group in groups for _ in group.iter(f"{{{SVG}}}use"))
+
+
+def test_charts_are_deterministic_and_show_combined_periods(con) -> None:
+    b = build_bulletin(con, "2021-02")
+    assert render_html(b) == render_html(build_bulletin(con, "2021-02"))
+    monthly = re.findall(r"<svg.*?</svg>", render_html(b), re.S)[0]
+    combined = [bar for bar in b.charts.monthly if bar.months == 2]
+    assert combined
+    for bar in combined:  # drawn at its monthly average, labelled as the two months it is
+        label = f"{bar.start:%Y-%m} (Jan-Feb, monthly average): {bar.value:,.2f} bn yuan</title>"
+        assert label in monthly
+    assert "Jan-Feb" in monthly and "(Jan-Feb, monthly average): " in monthly
+    assert record_stars(monthly) == sum(bar.is_record for bar in b.charts.monthly)
+
+
+def test_record_years_get_a_star(con) -> None:
+    b = build_bulletin(con)
+    corridor = re.findall(r"<svg.*?</svg>", render_html(b), re.S)[4]
+    records = sum(record for _, _, record in b.charts.corridor)
+    assert records and record_stars(corridor) == records
 
 
 def test_published_rounding() -> None:

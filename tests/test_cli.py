@@ -106,5 +106,5 @@ def test_refresh_runs_from_a_bare_shell_at_the_repository_root(tmp_path):
         runs = instance.get_runs()
     assert [(run.job_name, run.status) for run in runs] == [("refresh_all", dg.DagsterRunStatus.SUCCESS)]
     assert (checkout / "data" / "warehouse.duckdb").exists()
-    assert (checkout / "data" / "published" / "marts.duckdb").exists()
+    assert (checkout / "data" / "published" / "trade.duckdb").exists()
     assert "2021" in done.stdout  # the latest bulletin, read back from the published marts

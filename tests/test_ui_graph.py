@@ -116,11 +116,18 @@ def test_groups_follow_the_layers(nodes):
 def test_dbt_tests_appear_as_asset_checks(nodes):
     manifest = json.loads((REPO / "target" / "manifest.json").read_text())
     model_names = {key.split("/")[-1]: key for key in nodes}
-    expected = set()
+    expected, source_tests = set(), set()
     for test in manifest["nodes"].values():
         if test["resource_type"] == "test" and test.get("attached_node"):
             attached = manifest["nodes"][test["attached_node"]]["name"]
             expected.add((model_names[attached], test["name"]))
+        sources = [node for node in test.get("depends_on", {}).get("nodes", []) if node.startswith("source.")]
+        if test["resource_type"] == "test" and len(sources) == 1:
+            # A source's tests are checks on the raw asset that loads it.
+            raw_asset = "/".join(manifest["sources"][sources[0]]["meta"]["dagster"]["asset_key"])
+            source_tests.add((raw_asset, test["name"]))
+    assert source_tests
+    expected |= source_tests
     shown = {
         (key, check["name"])
         for key, node in nodes.items()

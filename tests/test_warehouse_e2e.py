@@ -8,11 +8,17 @@ contract's columns. Expected values are the published Chongqing figures
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+from decimal import Decimal
+from pathlib import Path
 
+import openpyxl
 import pytest
 
 from tests.support.chain import REPO
@@ -147,7 +153,7 @@ def test_first_release_of_2019_is_kept_in_raw(chain):
 
 def test_bulletin_states_the_headline(chain):
     bulletin = (chain.published / "bulletin" / "bulletin-2021-11.md").read_text()
-    for phrase in ("record high", "76.95 billion", "16.2%", "720.49 billion", "24.0%", "69.15 billion",
+    for phrase in ("record high", "76.95 billion yuan (12.06 billion US dollars)", "16.2%", "720.49 billion", "24.0%", "69.15 billion",
                    "463.11 billion", "257.38 billion", "114.23 billion", "13.5%"):
         assert phrase in bulletin
 
@@ -165,10 +171,11 @@ def test_audit_accounts_for_every_landing_file(chain):
 
 def test_definitions_validate_and_no_orphan_dbt_source(chain):
     done = subprocess.run(
-        [sys.executable, "-m", "dagster", "definitions", "validate", "-m", "orchestration.definitions"],
+        [str(Path(sys.executable).with_name("dg")), "check", "defs"],  # what `make validate` runs
         cwd=REPO, env=chain.env, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "All definitions loaded successfully" in done.stdout, done.stdout[-3000:]
     from orchestration.definitions import defs
 
     graph = defs.resolve_asset_graph()
@@ -234,7 +241,7 @@ def test_one_month_refresh_rebuilds_only_that_month(sample_chain_copy):
     chain = sample_chain_copy
     before = _warehouse_state(chain)
     done = chain.refresh("--from", "2021-10", "--to", "2021-10")
-    assert "76.95 billion yuan, up 16.2%" in done.stdout  # the latest headline, as make run prints it
+    assert "76.95 billion yuan (12.06 billion US dollars), up 16.2%" in done.stdout  # the latest headline, as make run prints it
     after = _warehouse_state(chain)
     for name in INCREMENTAL_MODELS:
         old, new = dict(map(tuple, before[name])), dict(map(tuple, after[name]))
@@ -278,7 +285,7 @@ def test_readme_query_returns_the_november_headline(chain):
         "print(json.dumps([list(r) for r in con.execute(statements[-1]).fetchall()]))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script, str(chain.published / "marts.duckdb"), json.dumps(statements)],
+        [sys.executable, "-c", script, str(chain.published / "trade.duckdb"), json.dumps(statements)],
         capture_output=True, text=True, check=True, timeout=120,
     )
     rows = {row[0]: row for row in json.loads(done.stdout)}
@@ -307,3 +314,124 @@ def test_old_dbt_invocation_folders_are_pruned(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [folders[0].name, folders[1].name, current.name, other.name]
     )
+
+
+# ---- BI readers: other DuckDB versions, and provenance back to the landing files ----------
+
+OLD_DUCKDB = "1.1.3"  # the DuckDB most BI tools and DuckDB's node client still bundle
+CLIENT_VENVS = REPO / ".cache" / "duckdb-clients"
+HEADLINE_SQL = (
+    "SELECT value_cny FROM marts.fct_trade_monthly"
+    " WHERE period_start = DATE '2021-11-01' AND flow = 'total'"
+)
+
+
+def duckdb_client(version: str) -> Path:
+    """The python of a virtualenv of its own with duckdb==``version``, made once and kept."""
+    venv = CLIENT_VENVS / version
+    python = venv / "bin" / "python"
+    if not python.exists():
+        staging = CLIENT_VENVS / f".{version}.{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        try:
+            subprocess.run([sys.executable, "-m", "venv", str(staging)], check=True, capture_output=True, timeout=300)
+            subprocess.run(
+                [str(staging / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                 f"duckdb=={version}"],
+                check=True, capture_output=True, text=True, timeout=600,
+            )
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            pytest.skip(f"cannot install duckdb=={version} in a virtualenv: {getattr(exc, 'stderr', exc)}")
+        staging.rename(venv)  # whole or not at all, for the next run
+    return python
+
+
+def read_with(python: Path, chain) -> list:
+    """What a BI reader with this python's duckdb sees in the published file, opened directly."""
+    script = (
+        "import duckdb, json, sys\n"
+        "con = duckdb.connect(sys.argv[1], read_only=True)\n"
+        "value = con.execute(sys.argv[2]).fetchone()[0]\n"
+        "state = con.execute('select status, latest_period_start::varchar from marts.publication').fetchone()\n"
+        "columns = con.execute(\"select table_name, column_name, data_type from information_schema.columns\"\n"
+        "                      \" where table_schema = 'marts' order by all\").fetchall()\n"
+        "counts = {t: con.execute(f'select count(*) from marts.{t}').fetchone()[0] for t in {c[0] for c in columns}}\n"
+        "try:\n"
+        "    con.execute('create table marts.x (a int)')\n"
+        "    wrote = True\n"
+        "except duckdb.Error:\n"
+        "    wrote = False\n"
+        "print(json.dumps([duckdb.__version__, str(value), list(state), wrote, columns, counts]))\n"
+    )
+    done = subprocess.run(
+        [str(python), "-c", script, str(chain.published / "trade.duckdb"), HEADLINE_SQL],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def test_duckdb_1_1_and_2_read_the_published_file_alike_read_only(chain):
+    old, current = read_with(duckdb_client(OLD_DUCKDB), chain), read_with(Path(sys.executable), chain)
+    assert old[0] == OLD_DUCKDB and current[0].startswith("2.")
+    for _, value, state, wrote, _, _ in (old, current):
+        assert value == "76950000000.00"
+        assert state == ["fresh", "2021-11-01"]
+        assert wrote is False
+    # Every table, column and type, and every row, the same in both: TIMESTAMPTZ and
+    # DECIMAL(20,2) survive storage v1.0.0.
+    assert old[4] == current[4] and old[5] == current[5]
+    types = {data_type for _, _, data_type in current[4]}
+    assert {"TIMESTAMP WITH TIME ZONE", "DECIMAL(20,2)", "DATE", "BOOLEAN", "DOUBLE"} <= types
+
+
+def landing_file(chain, source_file_id: str) -> tuple[Path, str]:
+    (file_name, feed), = chain.query(
+        {"file": f"select file_name, feed from marts.dim_source_file where source_file_id = '{source_file_id}'"}
+    )["file"]
+    path = chain.root / "landing" / file_name
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == source_file_id  # the very bytes loaded
+    return path, feed
+
+
+def bulletin_row(path: Path, sheet: str, row: int) -> tuple:
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        return next(workbook[sheet].iter_rows(min_row=row, max_row=row, values_only=True))
+    finally:
+        workbook.close()
+
+
+def test_published_figures_lead_back_to_their_file_and_row(chain):
+    figures = chain.query({
+        "november": "select value_cny, value_usd, source_file_id, source_sheet, source_row, source_row_usd"
+                    " from marts.fct_trade_monthly where period_start = DATE '2021-11-01' and flow = 'total'",
+        "asean": "select ytd_value_cny, source_file_id, source_sheet, source_row from marts.fct_partner_trade"
+                 " where period_start = DATE '2021-11-01' and partner = 'ASEAN' and flow = 'total'",
+        "trains": "select trains, source_file_id from marts.fct_corridor_monthly"
+                  " where month_start = DATE '2021-11-01' and service = 'ILSTC_RAIL_SEA'",
+    })
+
+    (value_cny, value_usd, file_id, sheet, row, row_usd), = figures["november"]
+    path, feed = landing_file(chain, file_id)
+    assert feed == "customs_bulletin"
+    printed = bulletin_row(path, sheet, row)  # 项目, 币种, <M>月 in 亿元 ...
+    assert printed[:2] == ("进出口", "人民币")
+    assert Decimal(str(printed[2])) * 10**8 == Decimal(value_cny)
+    printed_usd = bulletin_row(path, sheet, row_usd)  # ... and in millions of dollars
+    assert printed_usd[:2] == ("进出口", "美元")
+    assert Decimal(str(printed_usd[2])) * 10**6 == Decimal(value_usd)
+
+    (ytd_value_cny, file_id, sheet, row), = figures["asean"]
+    path, _ = landing_file(chain, file_id)
+    printed = bulletin_row(path, sheet, row)  # name, 进出口 <M>月, 1至<M>月 in 万元 ...
+    assert printed[0].strip("\u3000") == "东盟"
+    assert Decimal(str(printed[2])) * 10**4 == Decimal(ytd_value_cny)
+
+    (trains, file_id), = figures["trains"]
+    path, feed = landing_file(chain, file_id)
+    assert feed == "corridor_trains"
+    with open(path, encoding="utf-8", newline="") as log:
+        rail_sea = {line["train_id"] for line in csv.DictReader(log) if line["service"] == "ILSTC_RAIL_SEA"}
+    assert len(rail_sea) == trains

@@ -10,3 +10,12 @@
         load_id,
         loaded_at
 {%- endmacro %}
+
+{#
+  A bulletin row also names its sheet: with source_sha256 and source_row it is the cell
+  row a figure was printed in.
+#}
+{% macro bulletin_lineage_columns() -%}
+        {{ lineage_columns() }},
+        source_sheet
+{%- endmacro %}

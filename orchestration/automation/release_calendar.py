@@ -7,10 +7,19 @@ A feed is late when the latest month whose deadline has passed is not in the war
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from orchestration.feeds import FEEDS
 from orchestration.periods import add_months, is_customs_period
+
+# Customs releases from about the 18th; by the end of the latest deadline day every feed of
+# last month is due, and so is its publication.
+FIRST_RELEASE_DAY = 18
+LAST_DEADLINE_DAY = max(feed.deadline_day for feed in FEEDS.values())
+# Cron of that moment (minute, hour, day of month; Asia/Shanghai): every month has a 28th.
+PUBLICATION_DEADLINE_CRON = f"59 23 {LAST_DEADLINE_DAY} * *"
+# A publication counts for the month when it was made from the first release day on.
+PUBLICATION_WINDOW = timedelta(days=LAST_DEADLINE_DAY - FIRST_RELEASE_DAY, hours=23, minutes=59)
 
 
 def expected_month(feed: str, today: date) -> date:

@@ -4,21 +4,25 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
-from orchestration.automation.release_calendar import expected_month, previous_month
+from orchestration.automation.release_calendar import (
+    FIRST_RELEASE_DAY,
+    LAST_DEADLINE_DAY,
+    expected_month,
+    previous_month,
+)
 from orchestration.feeds import FEEDS
 from orchestration.ingest import load_audit
 from orchestration.jobs import refresh_all
-from orchestration.partitions import TIMEZONE
+from orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, TIMEZONE
 from orchestration.periods import month_key
 
 
 @dg.schedule(
     name="release_days",
-    cron_schedule="0 10,16 18-28 * *",
+    cron_schedule=f"0 10,16 {FIRST_RELEASE_DAY}-{LAST_DEADLINE_DAY} * *",
     execution_timezone=TIMEZONE,
     job=refresh_all,
     default_status=dg.DefaultScheduleStatus.RUNNING,
@@ -30,7 +34,7 @@ def release_days(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     month = month_key(previous_month(scheduled.date()))
     return dg.RunRequest(
         run_key=f"release_days:{scheduled:%Y-%m-%dT%H}",
-        tags={ASSET_PARTITION_RANGE_START_TAG: month, ASSET_PARTITION_RANGE_END_TAG: month},
+        tags={PARTITION_RANGE_START_TAG: month, PARTITION_RANGE_END_TAG: month},
     )
 
 

@@ -19,16 +19,11 @@ are evaluated one after another (dagster.yaml), so that a run requested by one s
 visible to the next.
 """
 
+import re
 from pathlib import Path
 
 import dagster as dg
 import duckdb
-from dagster._core.events import EngineEventData
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-    PARTITION_NAME_TAG,
-)
 
 from orchestration import settings
 from orchestration.automation.landing_watch import LandingCursor, PlannedRun, evaluate, list_landing
@@ -44,20 +39,22 @@ from orchestration.ingest.landing_zone import (
 )
 from orchestration.jobs import refresh_all
 from orchestration.parsing.landing_names import parse_landing_name, unknown_name_reason
+from orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, PARTITION_TAG
 from orchestration.periods import add_months, month_key, parse_month
 
 LOOK_INTERVAL_SECONDS = 15
 # Runs none of whose steps has started: queued for the writer, or being launched.
 NOT_STARTED_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTING]
-# Metadata key of the event that records, in a waiting run's log, the files of a feed it took over.
-JOINED_FILES_KEY = "landing/joined/{feed}"
+# The event that records, in a waiting run's log, the files of a feed it took over.
+JOINED_FILES_MESSAGE = "{feed}: took over {names}, which landed while this run waited"
+JOINED_FILES_PATTERN = re.compile(JOINED_FILES_MESSAGE.format(feed=r"(?P<feed>\w+)", names="(?P<names>.+)"))
 
 
 def run_request_for(run: PlannedRun) -> dg.RunRequest:
     """The whole refresh over the months named: files already loaded are skipped by the loader."""
     tags = {
-        ASSET_PARTITION_RANGE_START_TAG: run.first_month,
-        ASSET_PARTITION_RANGE_END_TAG: run.last_month,
+        PARTITION_RANGE_START_TAG: run.first_month,
+        PARTITION_RANGE_END_TAG: run.last_month,
         "landing/feed": run.feed,
         "landing/files": ",".join(run.files)[:4000],
     }
@@ -70,11 +67,9 @@ def files_taken_by(instance: dg.DagsterInstance, run: dg.DagsterRun) -> set[str]
     launched_for = run.tags.get("landing/files", "").split(",")
     taken = {f"{run.tags['landing/feed']}/{name}" for name in launched_for if name}
     for record in instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ENGINE_EVENT):
-        metadata = record.dagster_event.engine_event_data.metadata
-        for feed in FEEDS:
-            joined = metadata.get(JOINED_FILES_KEY.format(feed=feed))
-            if joined is not None:
-                taken |= {f"{feed}/{name}" for name in joined.value.split(",")}
+        joined = JOINED_FILES_PATTERN.fullmatch(record.dagster_event.message or "")
+        if joined and joined["feed"] in FEEDS:
+            taken |= {f"{joined['feed']}/{name}" for name in joined["names"].split(", ")}
     return taken
 
 
@@ -100,8 +95,8 @@ def runs_not_started(instance: dg.DagsterInstance, feed: str) -> dict[str, set[s
     for run in instance.get_runs(dg.RunsFilter(job_name=refresh_all.name, statuses=NOT_STARTED_STATUSES)):
         if run.asset_selection is not None and not feed_keys & run.asset_selection:
             continue
-        first = run.tags.get(ASSET_PARTITION_RANGE_START_TAG, run.tags.get(PARTITION_NAME_TAG))
-        last = run.tags.get(ASSET_PARTITION_RANGE_END_TAG, first)
+        first = run.tags.get(PARTITION_RANGE_START_TAG, run.tags.get(PARTITION_TAG))
+        last = run.tags.get(PARTITION_RANGE_END_TAG, first)
         if first is not None:
             months_by_run[run.run_id] = months_between(first, last)
     return months_by_run
@@ -123,16 +118,11 @@ def record_joined_files(
     run's tags from a copy read a moment before whenever the run's status changes, so a tag
     added while the run was being launched was lost (seen in tests/test_daemon_e2e.py);
     the event log is only appended to."""
-    key = JOINED_FILES_KEY.format(feed=feed)
     for run_id, months in months_by_run.items():
         mine = sorted(name for name in names if month_key(parse_landing_name(feed, name).reference_month) in months)
         run = instance.get_run_by_id(run_id)
         if mine and run is not None:
-            instance.report_engine_event(
-                f"{feed}: took over {', '.join(mine)}, which landed while this run waited",
-                run,
-                EngineEventData(metadata={key: dg.MetadataValue.text(",".join(mine))}),
-            )
+            instance.report_engine_event(JOINED_FILES_MESSAGE.format(feed=feed, names=", ".join(mine)), run)
 
 
 def landing_sha256(path: Path) -> str | None:

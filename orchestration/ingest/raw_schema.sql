@@ -13,6 +13,7 @@ CREATE TABLE IF NOT EXISTS raw.bulletin_totals (
     ytd_value         DECIMAL(20, 2),
     month_yoy_pct     DOUBLE,             -- as printed by customs
     ytd_yoy_pct       DOUBLE,
+    source_sheet      VARCHAR NOT NULL,   -- the workbook sheet the row was read from
     vintage DATE NOT NULL, source_file VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL,
     source_row INTEGER NOT NULL, load_id VARCHAR NOT NULL, loaded_at TIMESTAMPTZ NOT NULL
 );
@@ -27,6 +28,7 @@ CREATE TABLE IF NOT EXISTS raw.bulletin_partners (
     month_value_cny   DECIMAL(20, 2),
     ytd_value_cny     DECIMAL(20, 2),
     ytd_yoy_pct       DOUBLE,             -- as printed by customs
+    source_sheet      VARCHAR NOT NULL,   -- the workbook sheet the row was read from
     vintage DATE NOT NULL, source_file VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL,
     source_row INTEGER NOT NULL, load_id VARCHAR NOT NULL, loaded_at TIMESTAMPTZ NOT NULL
 );
@@ -46,6 +48,7 @@ CREATE TABLE IF NOT EXISTS raw.bulletin_commodities (
     ytd_value_cny     DECIMAL(20, 2),
     ytd_quantity_yoy_pct DOUBLE,
     ytd_value_yoy_pct DOUBLE,
+    source_sheet      VARCHAR NOT NULL,   -- the workbook sheet the row was read from
     vintage DATE NOT NULL, source_file VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL,
     source_row INTEGER NOT NULL, load_id VARCHAR NOT NULL, loaded_at TIMESTAMPTZ NOT NULL
 );
@@ -59,6 +62,7 @@ CREATE TABLE IF NOT EXISTS raw.bulletin_trade_modes (
     flow              VARCHAR NOT NULL,   -- total | exports | imports
     month_value_cny   DECIMAL(20, 2),
     ytd_value_cny     DECIMAL(20, 2),
+    source_sheet      VARCHAR NOT NULL,   -- the workbook sheet the row was read from
     vintage DATE NOT NULL, source_file VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL,
     source_row INTEGER NOT NULL, load_id VARCHAR NOT NULL, loaded_at TIMESTAMPTZ NOT NULL
 );

@@ -155,6 +155,7 @@ def _parse_totals(sheet: Sheet, period: dict, month: str, ytd: str) -> list[dict
                 "month_yoy_pct": percent(sheet, row, 5),
                 "ytd_yoy_pct": percent(sheet, row, 6),
                 "source_row": row,
+                "source_sheet": sheet.name,
             }
         )
     if len(seen) != len(FLOWS) * len(CURRENCIES):
@@ -228,6 +229,7 @@ def _parse_partners(sheet: Sheet, period: dict, month: str, ytd: str) -> list[di
                     "ytd_value_cny": ytd_value,
                     "ytd_yoy_pct": percent(sheet, row, PARTNER_YOY_COLUMNS[flow]),
                     "source_row": row,
+                    "source_sheet": sheet.name,
                 }
             )
     return rows
@@ -273,6 +275,7 @@ def _parse_commodities(sheet: Sheet, flow: str, period: dict, month: str, ytd: s
                 "ytd_quantity_yoy_pct": percent(sheet, row, 7),
                 "ytd_value_yoy_pct": percent(sheet, row, 8),
                 "source_row": row,
+                "source_sheet": sheet.name,
             }
         )
     return rows
@@ -305,6 +308,7 @@ def _parse_trade_modes(sheet: Sheet, period: dict, month: str, ytd: str) -> list
                     "month_value_cny": month_value,
                     "ytd_value_cny": ytd_value,
                     "source_row": row,
+                    "source_sheet": sheet.name,
                 }
             )
     return rows

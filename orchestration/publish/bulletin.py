@@ -2,20 +2,34 @@
 
 ``build_bulletin`` reads one customs period's figures (``bulletin_facts``) and words them
 (``bulletin_text``); the figures stay on the Bulletin so they can be checked against the
-marts. ``render_markdown`` and ``render_html`` only lay it out; ``write_bulletin`` writes
-both pages."""
+marts. ``render_markdown`` and ``render_html`` only lay it out, through the Jinja2
+templates in ``templates/``; ``write_bulletin`` writes both pages."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from html import escape
 from pathlib import Path
 
 import duckdb
+import jinja2
+from markupsafe import Markup
 
 from orchestration.publish import charts
 from orchestration.publish.bulletin_facts import MAIN_ECONOMIES, Bulletin, read_figures
 from orchestration.publish.bulletin_text import billions, bulletin_sentences, signed
+
+
+TEMPLATES = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).with_name("templates")),
+    # HTML is escaped (the charts come in as markup); Markdown is written as it is.
+    autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+KEY_FIGURE_COLUMNS = ("billion yuan", "year on year")
+SOURCE_NOTE = "Source: Chongqing Customs, published marts; growth as printed by customs where available."
 
 
 def build_bulletin(con: duckdb.DuckDBPyConnection, period: str | None = None) -> Bulletin:
@@ -63,12 +77,25 @@ def _key_figures(b: Bulletin) -> list[tuple[str, str, str]]:
     ]
 
 
+def _page(b: Bulletin) -> dict:
+    """What both templates show: the same text and figures."""
+    return {
+        "title": _title(b),
+        "sentences": b.sentences,
+        "columns": KEY_FIGURE_COLUMNS,
+        "key_figures": _key_figures(b),
+        "source": SOURCE_NOTE,
+    }
+
+
 def render_markdown(b: Bulletin) -> str:
-    lines = [f"# {_title(b)}", "", "\n\n".join(b.sentences), "", "## Key figures", ""]
-    lines += ["| | billion yuan | year on year |", "|---|---:|---:|"]
-    lines += [f"| {m} | {v} | {g} |" for m, v, g in _key_figures(b)]
-    lines += ["", "Source: Chongqing Customs, published marts; growth as printed by customs where available."]
-    return "\n".join(lines) + "\n"
+    return TEMPLATES.get_template("bulletin.md").render(_page(b))
+
+
+def render_html(b: Bulletin) -> str:
+    """One self-contained page: inline CSS and SVG, no scripts or external assets."""
+    charts_svg = [Markup(svg) for svg in _svgs(b)]  # drawn by charts.py, not text to escape
+    return TEMPLATES.get_template("bulletin.html").render(_page(b), charts=charts_svg)
 
 
 def _svgs(b: Bulletin) -> list[str]:
@@ -106,37 +133,3 @@ def _svgs(b: Bulletin) -> list[str]:
             highlight_note="record year",
         ),
     ]
-
-
-_CSS = """
-body { font-family: Georgia, 'Times New Roman', serif; max-width: 760px; margin: 2em auto;
-       padding: 0 1em; color: #222; line-height: 1.5; }
-h1 { font-size: 1.6em; border-bottom: 3px solid #1f5f99; padding-bottom: .2em; }
-p.lead { font-size: 1.1em; }
-table { border-collapse: collapse; margin: 1em 0; width: 100%; }
-th, td { border-bottom: 1px solid #ddd; padding: .3em .5em; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-figure { margin: 1.5em 0; }
-footer { color: #777; font-size: .85em; margin-top: 2em; }
-"""
-
-
-def render_html(b: Bulletin) -> str:
-    """One self-contained page: inline CSS and SVG, no scripts or external assets."""
-    first, *rest = b.sentences
-    rows = "".join(
-        f"<tr><td>{escape(m)}</td><td>{escape(v)}</td><td>{escape(g)}</td></tr>"
-        for m, v, g in _key_figures(b)
-    )
-    figures = "".join(f"<figure>{svg}</figure>" for svg in _svgs(b))
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>{escape(_title(b))}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{escape(_title(b))}</h1>"
-        f"<p class=\"lead\">{escape(first)}</p>"
-        + "".join(f"<p>{escape(s)}</p>" for s in rest)
-        + "<h2>Key figures</h2><table><tr><th></th><th>billion yuan</th><th>year on year</th></tr>"
-        f"{rows}</table>{figures}"
-        "<footer>Source: Chongqing Customs, published marts; growth as printed by customs where"
-        " available.</footer></body></html>\n"
-    )

@@ -16,6 +16,7 @@ import duckdb
 
 from orchestration.periods import axis_label, period_label, year_to_date_label
 from orchestration.publish import charts
+from orchestration.publish.publication import PublicationState, publication_state
 
 CORRIDOR_SERVICE = "ILSTC_RAIL_SEA"
 # The economies a Chongqing bulletin compares: the largest partner is shown beside the others.
@@ -60,6 +61,7 @@ class Bulletin:
     yoy_pct: float | None
     is_record_high: bool
     ytd_value_cny: Decimal
+    ytd_value_usd: Decimal
     ytd_yoy_pct: float | None
     previous_year: int
     previous_year_cny: Decimal | None  # only when that year is complete
@@ -77,6 +79,7 @@ class Bulletin:
     corridor_trains_ytd: int | None
     corridor_month: date | None  # the last month counted in corridor_trains_ytd
     corridor_is_record: bool
+    publication: PublicationState
     sentences: tuple[str, ...]  # written by bulletin_text from the figures above
     charts: ChartData
 
@@ -113,6 +116,7 @@ def read_figures(con: duckdb.DuckDBPyConnection, period: str | None = None) -> B
         yoy_pct=_prefer(total["published_yoy_pct"], total["yoy_pct"]),
         is_record_high=bool(total["is_record_high"]) and total["months_in_period"] == 1,
         ytd_value_cny=total["ytd_value_cny"],
+        ytd_value_usd=total["ytd_value_usd"],
         ytd_yoy_pct=_prefer(total["published_ytd_yoy_pct"], total["ytd_yoy_pct"]),
         previous_year=year - 1,
         previous_year_cny=previous_cny,
@@ -134,6 +138,7 @@ def read_figures(con: duckdb.DuckDBPyConnection, period: str | None = None) -> B
         corridor_trains_ytd=corridor[0],
         corridor_month=corridor[1],
         corridor_is_record=corridor[2],
+        publication=publication_state(con),
         charts=_chart_data(con, total, year),
     )
     return Bulletin(sentences=(), **figures)

@@ -4,6 +4,7 @@ numbers at the published rounding."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from decimal import ROUND_HALF_UP, Decimal
 
 from orchestration.periods import year_to_date_label
@@ -12,9 +13,9 @@ from orchestration.publish.bulletin_facts import Bulletin, Commodity
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
 
 
-def billions(cny: Decimal | float) -> str:
-    """Yuan as billions with two decimals, rounded half up as customs does: '76.95'."""
-    value = (Decimal(str(cny)) / Decimal(10**9)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+def billions(amount: Decimal | float) -> str:
+    """Yuan or dollars as billions with two decimals, rounded half up as customs does: '76.95'."""
+    value = (Decimal(str(amount)) / Decimal(10**9)).quantize(Decimal("0.01"), ROUND_HALF_UP)
     return f"{value:,}"
 
 
@@ -59,7 +60,8 @@ def bulletin_sentences(b: Bulletin) -> tuple[str, ...]:
     """The bulletin's text, one sentence a fact, in the desk's order: the period, the year
     so far, exports and imports, the largest partner and its members, the other main
     economies, the leading commodities, the corridor."""
-    out = [_headline(b)]
+    out = [_stale_notice(b)] if b.publication.is_stale else []
+    out.append(_headline(b))
     if b.months_in_period < b.period_end.month:  # not the first period of the year
         lead = ""
         if b.ytd_lead_over_previous_year_cny is not None:
@@ -69,7 +71,7 @@ def bulletin_sentences(b: Bulletin) -> tuple[str, ...]:
                 if b.year_complete
                 else f"already {amount} billion more than the whole of {b.previous_year}"
             )
-        total = f"{billions(b.ytd_value_cny)} billion yuan"
+        total = f"{billions(b.ytd_value_cny)} billion yuan ({billions(b.ytd_value_usd)} billion US dollars)"
         out.append(f"{b.ytd_label}: {_clauses(total, growth(b.ytd_yoy_pct), lead)}.")
     out.append(
         f"Exports {billions(b.exports_ytd_cny)} billion{_in_brackets(b.exports_ytd_yoy_pct)},"
@@ -103,7 +105,7 @@ def _in_brackets(pct: float | None) -> str:
 
 
 def _headline(b: Bulletin) -> str:
-    amount = f"{billions(b.value_cny)} billion yuan"
+    amount = f"{billions(b.value_cny)} billion yuan ({billions(b.value_usd)} billion US dollars)"
     change = f"{growth(b.yoy_pct)} year on year" if b.yoy_pct is not None else ""
     if b.is_record_high:
         return (
@@ -111,6 +113,15 @@ def _headline(b: Bulletin) -> str:
             f" {_clauses(amount, change)}."
         )
     return f"Chongqing's foreign trade reached {_clauses(f'{amount} in {b.label}', change)}."
+
+
+def _stale_notice(b: Bulletin) -> str:
+    as_of = b.publication.marts_published_at
+    since = f" on {as_of.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if as_of else ""
+    return (
+        f"Stale figures: the latest refresh could not publish new marts, so these are the"
+        f" figures published{since}. Reason: {b.publication.stale_reason}"
+    )
 
 
 def _partner_sentence(b: Bulletin) -> str:

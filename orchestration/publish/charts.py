@@ -1,19 +1,62 @@
-"""Inline SVG charts for the bulletin page: plain strings, no plotting library and no
-external assets, so the HTML page stays one self-contained file."""
+"""The bulletin's charts: matplotlib figures rendered as inline SVG for the HTML page.
+
+The SVG is the same for the same figures: a fixed hash salt per chart, no date, and text
+drawn as glyph outlines of the DejaVu Sans font that matplotlib ships, so the page needs
+no font of the reader's and no external asset. Chart labels stay in English, as the
+bulletin is; that font has no Chinese glyphs. Figures are drawn without pyplot, so no
+display or GUI backend is ever involved.
+"""
 
 from __future__ import annotations
 
-import math
+import io
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from html import escape
 
-WIDTH, HEIGHT = 720, 300
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 40, 48
+import matplotlib
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter, MaxNLocator, StrMethodFormatter
+from matplotlib.transforms import ScaledTranslation
+
 PALETTE = ("#1f5f99", "#d9822b", "#4c9a6a", "#8e5ea2")
 RECORD = "#c0392b"
 NEGATIVE = "#b03a2e"
 MUTED = "#9db4cc"
+FIGURE_INCHES = (7.2, 3.0)
+# The group (id suffix) of the record stars in a chart's SVG, one marker per record.
+RECORD_MARKERS_ID = "record-markers"
+# At most this many category labels under a bar chart; matplotlib picks which.
+MAX_CATEGORY_LABELS = 8
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+ET.register_namespace("", SVG_NS)
+ET.register_namespace("xlink", XLINK_NS)
+
+STYLE = {
+    "svg.fonttype": "path",
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 12,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.edgecolor": "#555555",
+    "axes.labelcolor": "#333333",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.grid.axis": "y",
+    "axes.axisbelow": True,
+    "grid.color": "#dddddd",
+    "xtick.color": "#333333",
+    "ytick.color": "#333333",
+    "legend.frameon": False,
+    "legend.fontsize": 8.5,
+}
 
 
 @dataclass(frozen=True)
@@ -42,132 +85,139 @@ def bar_chart(
     highlight_note: str = "",
 ) -> str:
     """Grouped columns, one group per label; negative values hang below zero.
-    Groups in ``highlighted`` get a marker above them (e.g. record years)."""
-    values = [v for s in series for v in s.values if v is not None]
-    ticks = _ticks(min(values + [0.0]), max(values + [0.0]))
-    y = _scale(ticks[0], ticks[-1])
-    plot_w = WIDTH - LEFT - RIGHT
-    group_w = plot_w / max(len(labels), 1)
-    bar_w = group_w * 0.8 / max(len(series), 1)
-    # Axis labels that would overlap are thinned to every n-th group (~7 px a character).
-    label_every = max(1, math.ceil(max(map(len, labels), default=0) * 7 / group_w))
-    parts = [_frame(title, ticks, y, unit)]
-    for i, label in enumerate(labels):
-        x0 = LEFT + i * group_w + group_w * 0.1
+    Groups in ``highlighted`` get a star above them (e.g. record years)."""
+    with matplotlib.rc_context({**STYLE, "svg.hashsalt": title}):
+        fig, ax = _figure(title, unit)
+        tooltips: dict[str, str] = {}
+        width = 0.8 / max(len(series), 1)
         for j, s in enumerate(series):
-            value = s.values[i]
-            if value is None:
-                continue
-            top, bottom = sorted((y(value), y(0.0)))
-            color = NEGATIVE if value < 0 and len(series) == 1 else s.color
-            parts.append(
-                f'<rect x="{x0 + j * bar_w:.1f}" y="{top:.1f}" width="{bar_w * 0.92:.1f}"'
-                f' height="{max(bottom - top, 0.5):.1f}" fill="{color}">'
-                f"<title>{escape(label)} {escape(s.name)}: {value:,.1f} {escape(unit)}</title></rect>"
-            )
-        if i in highlighted:
-            peak = min(y(v) for s in series if (v := s.values[i]) is not None)
-            parts.append(_star(x0 + group_w * 0.4, peak - 8))
-        if i % label_every == 0:
-            parts.append(_text(x0 + group_w * 0.4, HEIGHT - BOTTOM + 16, label, anchor="middle"))
-    legend = [(s.name, s.color) for s in series] if len(series) > 1 else []
-    if highlighted and highlight_note:
-        legend.append((highlight_note, RECORD))
-    parts.append(_legend(legend))
-    return _svg(title, parts)
+            for i, value in enumerate(s.values):
+                if value is None:
+                    continue
+                color = NEGATIVE if value < 0 and len(series) == 1 else s.color
+                (bar,) = ax.bar(i - 0.4 + j * width, value, width * 0.92, align="edge", color=color)
+                bar.set_gid(f"bar-{j}-{i}")
+                tooltips[bar.get_gid()] = f"{labels[i]} {s.name}: {value:,.1f} {unit}"
+        peaks = {i: max(v for s in series if (v := s.values[i]) is not None) for i in highlighted}
+        if peaks:
+            _record_stars(ax, fig, list(peaks), list(peaks.values()), size=9)
+        ax.axhline(0, color="#555555", linewidth=0.8)
+        ax.set_xlim(-0.5, len(labels) - 0.5)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=MAX_CATEGORY_LABELS, integer=True))
+        ax.xaxis.set_major_formatter(
+            FuncFormatter(lambda x, _: labels[int(x)] if x == int(x) and 0 <= x < len(labels) else "")
+        )
+        ax.tick_params(axis="x", length=0)
+        legend = [Patch(color=s.color, label=s.name) for s in series] if len(series) > 1 else []
+        if peaks and highlight_note:
+            legend.append(_star_handle(highlight_note))
+        _legend(ax, legend)
+        return _svg(fig, title, tooltips)
 
 
 def monthly_chart(title: str, bars: list[MonthBar], unit: str) -> str:
     """Columns on a calendar-month axis. A combined January-February period spans both
     months at its monthly average (lighter) and is never marked as a record."""
-    if not bars:
-        return _svg(title, [_text(WIDTH / 2, HEIGHT / 2, "no data", anchor="middle")])
-    first = bars[0].start
-    months_total = _month_index(bars[-1].start, first) + bars[-1].months
-    ticks = _ticks(0.0, max(b.value / b.months for b in bars))
-    y = _scale(ticks[0], ticks[-1])
-    month_w = (WIDTH - LEFT - RIGHT) / months_total
-    parts = [_frame(title, ticks, y, unit)]
-    for bar in bars:
-        x = LEFT + _month_index(bar.start, first) * month_w
-        height = y(0.0) - y(bar.value / bar.months)
-        combined = bar.months > 1
-        color = MUTED if combined else (RECORD if bar.is_record else PALETTE[0])
-        label = bar.start.strftime("%Y-%m") + (" (Jan-Feb, monthly average)" if combined else "")
-        parts.append(
-            f'<rect x="{x + 0.5:.1f}" y="{y(0.0) - height:.1f}" width="{max(bar.months * month_w - 1, 0.5):.1f}"'
-            f' height="{height:.1f}" fill="{color}"><title>{escape(label)}: {bar.value:,.2f} {escape(unit)}'
-            f"</title></rect>"
+    with matplotlib.rc_context({**STYLE, "svg.hashsalt": title}):
+        fig, ax = _figure(title, unit)
+        if not bars:
+            ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
+            return _svg(fig, title, {})
+        first = bars[0].start
+        tooltips = {}
+        records_x, records_y = [], []
+        for n, bar in enumerate(bars):
+            x = _month_index(bar.start, first)
+            combined = bar.months > 1
+            color = MUTED if combined else (RECORD if bar.is_record else PALETTE[0])
+            (patch,) = ax.bar(x + 0.05, bar.value / bar.months, bar.months - 0.1, align="edge", color=color)
+            patch.set_gid(f"month-{n}")
+            label = bar.start.strftime("%Y-%m") + (" (Jan-Feb, monthly average)" if combined else "")
+            record = " (record month)" if bar.is_record and not combined else ""
+            tooltips[patch.get_gid()] = f"{label}: {bar.value:,.2f} {unit}{record}"
+            if record:
+                records_x.append(x + 0.5)
+                records_y.append(bar.value)
+        _record_stars(ax, fig, records_x, records_y, size=7)
+        months_total = _month_index(bars[-1].start, first) + bars[-1].months
+        ax.set_xlim(0, months_total)
+        years = [(_month_index(b.start, first), str(b.start.year)) for b in bars if b.start.month == 1 or b is bars[0]]
+        ax.set_xticks([x for x, _ in years], [label for _, label in years], ha="left")
+        _legend(
+            ax,
+            [
+                Patch(color=PALETTE[0], label="month"),
+                Patch(color=RECORD, label="record month"),
+                Patch(color=MUTED, label="Jan-Feb combined (avg.)"),
+            ],
         )
-        if bar.is_record and not combined:
-            parts.append(_star(x + month_w / 2, y(0.0) - height - 8))
-        if bar.start.month == 1 or bar is bars[0]:
-            parts.append(_text(x + 2, HEIGHT - BOTTOM + 16, str(bar.start.year)))
-    parts.append(
-        _legend([("month", PALETTE[0]), ("record month", RECORD), ("Jan-Feb combined (avg.)", MUTED)])
-    )
-    return _svg(title, parts)
+        return _svg(fig, title, tooltips)
+
+
+def _figure(title: str, unit: str):
+    fig = Figure(figsize=FIGURE_INCHES, layout="constrained")
+    ax = fig.add_subplot()
+    ax.set_ymargin(0.1)  # room for the record stars above the tallest column
+    ax.set_title(title)
+    ax.set_ylabel(unit)
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,g}"))
+    return fig, ax
 
 
 def _month_index(month: date, first: date) -> int:
     return (month.year - first.year) * 12 + month.month - first.month
 
 
-def _ticks(low: float, high: float, count: int = 5) -> list[float]:
-    """Round axis ticks covering [low, high], zero included when in range."""
-    if high == low:
-        high = low + 1
-    raw = (high - low) / count
-    magnitude = 10 ** math.floor(math.log10(raw))
-    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
-    start = math.floor(low / step) * step
-    stop = math.ceil(high / step) * step
-    return [start + i * step for i in range(round((stop - start) / step) + 1)]
+def _record_stars(ax, fig: Figure, xs: list[float], tops: list[float], size: float) -> None:
+    """A star just above each column top (shifted up by its own size, in points)."""
+    above = ax.transData + ScaledTranslation(0, size / 72, fig.dpi_scale_trans)
+    (stars,) = ax.plot(xs, tops, "*", color=RECORD, markersize=size, transform=above, clip_on=False)
+    stars.set_gid(RECORD_MARKERS_ID)
 
 
-def _scale(low: float, high: float):
-    plot_h = HEIGHT - TOP - BOTTOM
-    return lambda v: TOP + plot_h * (high - v) / (high - low)
+def _star_handle(label: str) -> Line2D:
+    return Line2D([], [], linestyle="none", marker="*", color=RECORD, markersize=8, label=label)
 
 
-def _frame(title: str, ticks: list[float], y, unit: str) -> str:
-    lines = [_text(LEFT, 22, title, size=15, weight="bold")]
-    for tick in ticks:
-        lines.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}"'
-            f' stroke="{"#555" if tick == 0 else "#ddd"}" stroke-width="1"/>'
-        )
-        lines.append(_text(LEFT - 6, y(tick) + 4, f"{tick:,.10g}", anchor="end"))
-    lines.append(_text(LEFT - 6, TOP - 8, unit, anchor="end", size=10))
-    return "".join(lines)
+def _legend(ax, handles: Sequence) -> None:
+    if handles:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0, -0.1), ncols=len(handles),
+                  handlelength=1, columnspacing=1.5)
 
 
-def _legend(entries: list[tuple[str, str]]) -> str:
-    parts, x = [], LEFT
-    for name, color in entries:
-        parts.append(f'<rect x="{x}" y="{HEIGHT - 18}" width="10" height="10" fill="{color}"/>')
-        parts.append(_text(x + 14, HEIGHT - 9, name, size=11))
-        x += 24 + 7 * len(name)
-    return "".join(parts)
+def _svg(fig: Figure, title: str, tooltips: dict[str, str]) -> str:
+    """The figure as an <svg> element for an HTML page: sized by the page, a tooltip on
+    each column, and element ids made unique to this chart (a page holds several)."""
+    out = io.StringIO()
+    fig.savefig(out, format="svg", metadata={"Date": None})
+    root = ET.fromstring(out.getvalue())
+    for metadata in root.findall(f"{{{SVG_NS}}}metadata"):
+        root.remove(metadata)
+    prefix = "".join(c if c.isalnum() else "-" for c in title.lower()) + "-"
+    _prefix_ids(root, prefix)
+    for element in root.iter():
+        tooltip = tooltips.get(element.get("id", "").removeprefix(prefix))
+        if tooltip is not None:
+            title_element = ET.Element(f"{{{SVG_NS}}}title")
+            title_element.text = tooltip
+            element.insert(0, title_element)
+    for size in ("width", "height"):
+        root.attrib.pop(size, None)
+    root.set("width", "100%")
+    root.set("role", "img")
+    root.set("aria-label", title)
+    return ET.tostring(root, encoding="unicode")
 
 
-def _star(x: float, y: float) -> str:
-    return _text(x, y, "\u2605", anchor="middle", size=12, fill=RECORD)
-
-
-def _text(
-    x: float, y: float, text: str, *, anchor: str = "start", size: int = 11,
-    weight: str = "normal", fill: str = "#333",
-) -> str:
-    return (
-        f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" font-size="{size}"'
-        f' font-weight="{weight}" fill="{fill}">{escape(text)}</text>'
-    )
-
-
-def _svg(title: str, parts: list[str]) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}"'
-        f' width="100%" role="img" aria-label="{escape(title)}"'
-        f' font-family="Helvetica, Arial, sans-serif">{"".join(parts)}</svg>'
-    )
+def _prefix_ids(root: ET.Element, prefix: str) -> None:
+    href = f"{{{XLINK_NS}}}href"
+    for element in root.iter():
+        if "id" in element.attrib:
+            element.set("id", prefix + element.get("id"))
+        for name in (href, "href"):
+            if element.get(name, "").startswith("#"):
+                element.set(name, "#" + prefix + element.get(name)[1:])
+        for name in ("clip-path", "mask", "filter"):
+            value = element.get(name, "")
+            if value.startswith("url(#"):
+                element.set(name, "url(#" + prefix + value[5:])

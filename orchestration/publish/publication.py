@@ -2,14 +2,18 @@
 
 DuckDB allows one writer per file and a writer blocks every other process, readers
 included, so readers never open the working warehouse. They open
-``<published_dir>/marts.duckdb``, which is only ever replaced by an atomic rename: a
+``<published_dir>/trade.duckdb``, which is only ever replaced by an atomic rename: a
 reader connected before the rename keeps the old inode (a consistent snapshot), a reader
 connecting afterwards gets the new file. The Parquet set is swapped the same way, by
 replacing the ``parquet`` symlink that points into ``parquet-versions/<publication_id>``.
 
+The file is written in DuckDB's storage version v1.0.0, which every DuckDB from 1.0 on
+reads (the DuckDB inside BI tools lags 2.x). DuckDB names the catalog after the file,
+``trade``, so ``marts.<table>`` resolves to the schema with no USE or alias.
+
 Layout of ``published_dir``::
 
-    marts.duckdb                    the current publication (read-only file)
+    trade.duckdb                    the current publication (read-only file)
     parquet -> parquet-versions/ID  the current Parquet set
     parquet-versions/ID/T.parquet   the last few sets; readers may still hold old ones
     publication.json                id, time, row counts and checksums of the current one
@@ -23,7 +27,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,13 +36,14 @@ from pathlib import Path
 import duckdb
 
 from orchestration.publish import verification
-from orchestration.publish.bi_contract import SCHEMA
+from orchestration.publish.bi_contract import FRESH, PUBLICATION_TABLE, SCHEMA, STALE
 
-DB_NAME = "marts.duckdb"
+DB_NAME = "trade.duckdb"
+STORAGE_VERSION = "v1.0.0"
+READER_CATALOG = Path(DB_NAME).stem
 PARQUET_LINK = "parquet"
 VERSIONS_DIR = "parquet-versions"
 MANIFEST_NAME = "publication.json"
-READER_CATALOG = "published"
 # Readers that resolved the symlink just before a swap still read the previous set, so
 # it stays on disk for a while; older sets go.
 KEEP_PARQUET_VERSIONS = 3
@@ -58,19 +63,73 @@ class PublicationResult:
     parquet_dir: Path
 
 
+@dataclass(frozen=True)
+class PublicationState:
+    """What the ``publication`` table says about the marts beside it."""
+
+    status: str  # fresh | stale
+    stale_reason: str | None
+    marts_published_at: datetime  # when these marts were first published
+    published_at: datetime  # when this publication was swapped in
+
+    @property
+    def is_stale(self) -> bool:
+        return self.status == STALE
+
+
+def publication_state(con: duckdb.DuckDBPyConnection) -> PublicationState:
+    """The publication table's row, read through a connection to a publication."""
+    row = con.execute(
+        f"select status, stale_reason, marts_published_at, published_at from {SCHEMA}.{PUBLICATION_TABLE}"
+    ).fetchone()
+    if row is None:
+        raise LookupError(f"{SCHEMA}.{PUBLICATION_TABLE} is empty")
+    return PublicationState(*row)
+
+
 def publish(
     warehouse_db: Path | duckdb.DuckDBPyConnection,
     published_dir: Path,
     tables: list[str] | None = None,
 ) -> PublicationResult:
     """Copies schema ``marts`` (or ``tables`` of it) of the warehouse into a new
-    publication, verifies it and swaps it in atomically.
+    publication, status fresh, verifies it and swaps it in atomically.
 
     ``warehouse_db`` is the warehouse file (opened read-only here) or an open connection
     to it, for a caller that already holds the warehouse. ``tables`` may add tables or
     pick some, but every BI-contract table must be published. Raises PublicationError,
     with every staged file removed, if anything fails before the swap."""
+    now = datetime.now(UTC)
+    state = PublicationState(FRESH, None, marts_published_at=now, published_at=now)
+    return _stage_and_swap(
+        Path(published_dir),
+        lambda staged_db: _copy_marts(warehouse_db, staged_db, tables, state),
+        source="connection" if isinstance(warehouse_db, duckdb.DuckDBPyConnection) else str(warehouse_db),
+    )
+
+
+def republish_stale(published_dir: Path, reason: str) -> PublicationResult:
+    """Republishes the current publication's marts unchanged, marked stale with ``reason``:
+    what a refresh does when it cannot publish new marts, so readers see that the data
+    is older than the latest refresh and why. Raises PublicationError when nothing has
+    been published yet."""
     published_dir = Path(published_dir)
+    current = published_dir / DB_NAME
+
+    def copy_current(staged_db: Path) -> dict[str, int]:
+        if not current.exists():
+            raise PublicationError(f"nothing published yet to mark stale ({reason})")
+        with _open_read_only(current) as source:
+            first_published = publication_state(source).marts_published_at
+            state = PublicationState(STALE, reason, first_published, published_at=datetime.now(UTC))
+            return _copy_with(source, staged_db, None, state)
+
+    return _stage_and_swap(published_dir, copy_current, source=str(current))
+
+
+def _stage_and_swap(
+    published_dir: Path, copy: Callable[[Path], dict[str, int]], source: str
+) -> PublicationResult:
     (published_dir / VERSIONS_DIR).mkdir(parents=True, exist_ok=True)
     publication_id = _new_publication_id()
     staged_db = published_dir / f".{DB_NAME}.{publication_id}{_STAGING_SUFFIX}"
@@ -83,7 +142,7 @@ def publish(
         _remove(_leftover_staging(published_dir))
         try:
             _check_swappable(published_dir)
-            row_counts = _copy_marts(warehouse_db, staged_db, tables)
+            row_counts = copy(staged_db)
             with _open_read_only(staged_db) as con:
                 found = verification.problems(con, row_counts)
                 if found:
@@ -91,7 +150,7 @@ def publish(
                 checksums = _write_parquet(con, version_dir, row_counts)
             os.chmod(staged_db, _READ_ONLY)
             os.symlink(Path(VERSIONS_DIR) / publication_id, staged_link)
-            manifest = _manifest(publication_id, warehouse_db, row_counts, checksums, staged_db)
+            manifest = _manifest(publication_id, source, row_counts, checksums, staged_db)
             _write_durably(staged_manifest, json.dumps(manifest, indent=2, ensure_ascii=False))
         except Exception as exc:
             _remove(staged)
@@ -114,8 +173,8 @@ def publish(
 
 
 def open_published(published_dir: Path) -> duckdb.DuckDBPyConnection:
-    """A connection to the current publication, for BI readers; the publication is
-    attached read-only, so the reader takes no write lock and cannot write."""
+    """A read-only connection to the current publication, for BI readers: it takes no
+    write lock and cannot write."""
     path = Path(published_dir) / DB_NAME
     if not path.exists():
         raise FileNotFoundError(f"nothing published yet: {path}")
@@ -130,8 +189,10 @@ def current_parquet_dir(published_dir: Path) -> Path:
 
 
 def _open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    # Opened directly, a file named marts.duckdb becomes catalog "marts" beside schema
-    # "marts", and "marts.<table>" is ambiguous. Attached under another name it is not.
+    # duckdb.connect(path) shares one instance per path within a process, and that instance
+    # keeps the file it opened: after a swap, a new connection would still read the old
+    # publication. Each reader attaches the file in an instance of its own instead, under
+    # the catalog name a BI tool opening the file gets.
     con = duckdb.connect()
     con.execute(f"attach {_sql_string(path)} as {READER_CATALOG} (read_only)")
     con.execute(f"use {READER_CATALOG}")
@@ -167,24 +228,35 @@ def _exclusive_lock(published_dir: Path) -> Iterator[None]:
 
 
 def _copy_marts(
-    warehouse_db: Path | duckdb.DuckDBPyConnection, target: Path, tables: list[str] | None
+    warehouse_db: Path | duckdb.DuckDBPyConnection,
+    target: Path,
+    tables: list[str] | None,
+    state: PublicationState,
 ) -> dict[str, int]:
     """Copies the tables into schema marts of a new file; returns source row counts."""
     if isinstance(warehouse_db, duckdb.DuckDBPyConnection):
-        return _copy_with(warehouse_db, target, tables)
+        return _copy_with(warehouse_db, target, tables, state)
     if not Path(warehouse_db).exists():
         raise PublicationError(f"warehouse not found: {warehouse_db}")
     with duckdb.connect(str(warehouse_db), read_only=True) as source:
-        return _copy_with(source, target, tables)
+        return _copy_with(source, target, tables, state)
 
 
 def _copy_with(
-    source: duckdb.DuckDBPyConnection, target: Path, tables: list[str] | None
+    source: duckdb.DuckDBPyConnection,
+    target: Path,
+    tables: list[str] | None,
+    state: PublicationState,
 ) -> dict[str, int]:
+    """The tables, then the publication table that describes them, into a new file."""
     catalog = source.execute("select current_database()").fetchone()[0]
-    names = tables if tables is not None else _marts_tables(source)
+    # The publication table describes the copy, so it is written here, never copied.
+    names = [t for t in (tables if tables is not None else _marts_tables(source)) if t != PUBLICATION_TABLE]
     # A read-only connection attaches read-only by default; the new file must be writable.
-    source.execute(f"attach {_sql_string(target)} as publication_target (read_write)")
+    source.execute(
+        f"attach {_sql_string(target)} as publication_target"
+        f" (read_write, storage_version '{STORAGE_VERSION}')"
+    )
     try:
         source.execute(f"create schema publication_target.{SCHEMA}")
         counts: dict[str, int] = {}
@@ -198,6 +270,7 @@ def _copy_with(
                     f" as select * from {origin}"
                 )
                 counts[table] = source.execute(f"select count(*) from {origin}").fetchone()[0]
+            counts[PUBLICATION_TABLE] = _write_publication_row(source, "publication_target", state)
             source.execute("commit")
         except Exception:
             source.execute("rollback")
@@ -206,6 +279,24 @@ def _copy_with(
     finally:
         source.execute("detach publication_target")
     return counts
+
+
+def _write_publication_row(
+    con: duckdb.DuckDBPyConnection, catalog: str, state: PublicationState
+) -> int:
+    con.execute(
+        f"""
+        create table {catalog}.{SCHEMA}.{PUBLICATION_TABLE} as
+        select ?::timestamptz                      as published_at,
+               (select max(period_start) from {catalog}.{SCHEMA}.fct_trade_monthly)
+                                                   as latest_period_start,
+               ?::varchar                          as status,
+               ?::varchar                          as stale_reason,
+               ?::timestamptz                      as marts_published_at
+        """,
+        [state.published_at, state.status, state.stale_reason, state.marts_published_at],
+    )
+    return 1
 
 
 def _marts_tables(source: duckdb.DuckDBPyConnection) -> list[str]:
@@ -238,12 +329,11 @@ def _write_parquet(
 
 def _manifest(
     publication_id: str,
-    warehouse_db: Path | duckdb.DuckDBPyConnection,
+    source: str,
     row_counts: dict[str, int],
     checksums: dict[str, str],
     staged_db: Path,
 ) -> dict:
-    source = "connection" if isinstance(warehouse_db, duckdb.DuckDBPyConnection) else str(warehouse_db)
     return {
         "publication_id": publication_id,
         "published_at": datetime.now(UTC).isoformat(timespec="seconds"),

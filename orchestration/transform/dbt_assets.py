@@ -19,22 +19,21 @@ a run covers stay visible on the raw assets' partitions and in the run's tags, a
 period row records the dbt invocation that wrote it (``dbt_invocation_id``).
 """
 
-import importlib.metadata
 import os
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
-from packaging import version
+from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
 from orchestration.ingest.assets import OWNERS
+from orchestration.transform.build_failures import describe_failures
 
 dbt_project = DbtProject(project_dir=settings.REPO_ROOT, profiles_dir=settings.REPO_ROOT)
 
@@ -60,7 +59,13 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return OWNERS
 
 
-translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+# dbt tests as asset checks: a source's tests sit on the raw asset that loads it. Code
+# references link each asset to its model's SQL file.
+translator = WarehouseTranslator(
+    settings=DagsterDbtTranslatorSettings(
+        enable_asset_checks=True, enable_source_tests_as_checks=True, enable_code_references=True
+    )
+)
 
 
 def run_months(context: dg.AssetExecutionContext) -> tuple[str, str] | None:
@@ -95,7 +100,7 @@ def period_window(months: tuple[str, str] | None) -> Iterator[None]:
     name="dbt_warehouse",
     dagster_dbt_translator=translator,
 )
-def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
     months = run_months(context)
     context.log.info(f"period window: {' .. '.join(months) if months else 'every period'}")
     # "buildable": a test runs once all its parents are built, here or upstream. Unit
@@ -103,10 +108,16 @@ def dbt_warehouse(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     # (tests/test_warehouse_e2e.py), not in every refresh, which they would slow.
     args = ["build", "--indirect-selection", "buildable", "--exclude", "resource_type:unit_test"]
     with period_window(months):
-        invocation = dbt.cli(args, context=context)
+        invocation = dbt.cli(args, context=context, raise_on_error=False)
     yield from invocation.stream()
     keep_parse_state(invocation.target_path)
     prune_invocation_folders(invocation.target_path)
+    if not invocation.is_successful():
+        # The failure names the failing checks and the files behind them; the refresh's
+        # failure hook republishes the last good marts as stale with this reason.
+        with warehouse.get_connection() as con:
+            reason = describe_failures(invocation.get_artifact("run_results.json"), con)
+        raise dg.Failure(description=reason, metadata={"dbt_command": invocation.dbt_command})
 
 
 def keep_parse_state(invocation_target: Path) -> None:
@@ -147,33 +158,10 @@ def prune_invocation_folders(current: Path, keep: int = KEPT_INVOCATION_FOLDERS)
 dbt_defs = [dbt_warehouse]
 
 
-class WarehouseDbtResource(DbtCliResource):
-    """DbtCliResource without two costs paid before every dbt command, neither of which this
-    project uses (docs/benchmarks.md):
-
-    - ``dbt --version`` in a subprocess, to learn the version of the dbt beside this
-      interpreter: it is the dbt-core package installed here;
-    - a dbt adapter opened inside the Dagster process (it imports dbt), which only serves
-      ``fetch_column_metadata``; dbt's own process does the work.
-
-    Both override private members of dagster-dbt (pinned in constraints.txt): after an
-    upgrade that renames them, the costs come back but nothing breaks.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        if Path(self.dbt_executable).parent == Path(sys.executable).parent:
-            return version.parse(importlib.metadata.version("dbt-core"))
-        return DbtCliResource._cli_version.func(self)
-
-    def _initialize_dbt_core_adapter(self, args):
-        return None
-
-
 def dbt_resource() -> DbtCliResource:
     # The dbt next to this interpreter: the venv need not be on PATH (e.g. .venv/bin/dagster).
     beside = Path(sys.executable).with_name("dbt")
-    return WarehouseDbtResource(
+    return DbtCliResource(
         project_dir=dbt_project,
         profiles_dir=str(settings.REPO_ROOT),
         dbt_executable=str(beside) if beside.exists() else "dbt",

@@ -110,12 +110,12 @@ def compiled_sql(params: dict) -> dict:
 def refresh(params: dict) -> dict:
     """A whole `refresh_all` run over a month range, in-process, as `orchestration.cli refresh` does."""
     import dagster as dg
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+    from orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 
     from orchestration.definitions import defs
 
     instance = dg.DagsterInstance.get()
-    tags = {ASSET_PARTITION_RANGE_START_TAG: params["first"], ASSET_PARTITION_RANGE_END_TAG: params["last"]}
+    tags = {PARTITION_RANGE_START_TAG: params["first"], PARTITION_RANGE_END_TAG: params["last"]}
     with Timed() as timed:
         result = defs.resolve_job_def("refresh_all").execute_in_process(instance=instance, tags=tags, raise_on_error=False)
     if not result.success:

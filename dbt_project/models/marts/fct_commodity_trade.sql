@@ -17,5 +17,8 @@ select
     is_sub_item,
     published_ytd_quantity_yoy_pct,
     published_ytd_value_yoy_pct,
-    vintage
+    vintage,
+    source_file_id,
+    source_sheet,
+    source_row
 from {{ ref('int_customs__commodity_trade') }}

@@ -37,7 +37,8 @@ annual as (
         {{ money('sum(m.cargo_value_cny)') }}   as cargo_value_cny,
         cast(l.months_logged as integer)        as months_logged,
         l.through_month,
-        l.months_logged = 12                    as is_complete
+        l.months_logged = 12                    as is_complete,
+        max(case when m.month_start = l.through_month then m.source_file_id end) as source_file_id
     from monthly as m
     inner join log_months as l on l.year = m.year
     group by m.year, m.service, l.months_logged, l.through_month
@@ -62,5 +63,6 @@ select
     cargo_value_cny,
     months_logged,
     through_month,
-    previous_complete_year_high
+    previous_complete_year_high,
+    source_file_id
 from with_history

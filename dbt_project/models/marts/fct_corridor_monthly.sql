@@ -14,6 +14,7 @@ select
     inbound_trains,
     wagons,
     {{ money('sum(cargo_value_cny) over ytd') }} as ytd_cargo_value_cny,
-    vintage
+    vintage,
+    source_file_id
 from {{ ref('int_corridor__trains_monthly') }}
 window ytd as (partition by service, year order by month_start rows between unbounded preceding and current row)

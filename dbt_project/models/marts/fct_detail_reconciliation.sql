@@ -6,13 +6,14 @@ with detail as (
         sum(value_cny)      as detail_value_cny,
         sum(value_usd)      as detail_value_usd,
         sum(row_count)      as detail_rows,
-        max(vintage)        as detail_vintage
+        max(vintage)        as detail_vintage,
+        max(source_file_id) as source_file_id
     from {{ ref('int_customs_detail__period_summary') }}
     group by reference_month, flow
 ),
 
 bulletin as (
-    select reference_month, flow, value_cny, value_usd, vintage
+    select reference_month, flow, value_cny, value_usd, vintage, source_file_id, source_sheet, source_row
     from {{ ref('int_customs__trade_totals') }}
     where flow in ('exports', 'imports')
 ),
@@ -41,7 +42,11 @@ select
     end                                                 as is_within_tolerance,
     cast(d.detail_rows as bigint)                       as detail_rows,
     d.detail_vintage,
-    b.vintage                                           as bulletin_vintage
+    b.vintage                                           as bulletin_vintage,
+    d.source_file_id,
+    b.source_file_id                                    as bulletin_source_file_id,
+    b.source_sheet                                      as bulletin_source_sheet,
+    b.source_row                                        as bulletin_source_row
 from detail as d
 inner join periods as p on p.reference_month = d.reference_month
 left join bulletin as b

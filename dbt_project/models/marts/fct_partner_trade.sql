@@ -20,5 +20,8 @@ select
     member_of                           as member_of_groups,
     share_pct,
     published_ytd_yoy_pct,
-    vintage
+    vintage,
+    source_file_id,
+    source_sheet,
+    source_row
 from {{ ref('int_customs__partner_trade') }}

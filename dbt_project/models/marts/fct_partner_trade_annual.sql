@@ -14,6 +14,10 @@ select
     p.continent,
     p.published_ytd_yoy_pct             as published_yoy_pct,
     y.latest_reference_month            as through_reference_month,
-    y.months_covered
+    y.months_covered,
+    p.vintage,
+    p.source_file_id,
+    p.source_sheet,
+    p.source_row
 from {{ ref('int_periods__years') }} as y
 inner join {{ ref('int_customs__partner_trade') }} as p on p.reference_month = y.latest_reference_month

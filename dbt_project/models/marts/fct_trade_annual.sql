@@ -11,6 +11,10 @@ select
     y.months_covered,
     y.latest_reference_month            as through_reference_month,
     y.latest_period_end                 as through_period_end,
-    m.vintage
+    m.vintage,
+    m.source_file_id,
+    m.source_sheet,
+    m.source_row,
+    m.source_row_usd
 from {{ ref('int_periods__years') }} as y
 inner join {{ ref('int_customs__trade_monthly') }} as m on m.reference_month = y.latest_reference_month

@@ -12,5 +12,8 @@ select
     is_sub_item,
     {{ money('value_cny') }}            as value_cny,
     {{ money('ytd_value_cny') }}        as ytd_value_cny,
-    vintage
+    vintage,
+    source_file_id,
+    source_sheet,
+    source_row
 from {{ ref('int_customs__trade_mode_trade') }}

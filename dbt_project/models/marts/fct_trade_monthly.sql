@@ -24,6 +24,10 @@ select
     m.ytd_yoy_pct_usd,
     m.published_yoy_pct_usd,
     m.published_ytd_yoy_pct_usd,
-    {{ money('m.previous_single_month_high_cny') }} as previous_single_month_high_cny
+    {{ money('m.previous_single_month_high_cny') }} as previous_single_month_high_cny,
+    m.source_file_id,
+    m.source_sheet,
+    m.source_row,
+    m.source_row_usd
 from {{ ref('int_customs__trade_monthly') }} as m
 inner join {{ ref('int_periods__customs_periods') }} as p on p.reference_month = m.reference_month

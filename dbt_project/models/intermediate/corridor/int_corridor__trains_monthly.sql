@@ -41,6 +41,7 @@ select
     cast(coalesce(sum(wagons), 0) as bigint)                    as wagons,
     {{ money('sum(cargo_value_cny)') }}                         as cargo_value_cny,
     max(vintage)                                                as vintage,
+    max(source_sha256)                                          as source_file_id,
     '{{ invocation_id }}'                                       as dbt_invocation_id
 from trains
 group by reference_month, period_end, service

@@ -36,7 +36,10 @@ select
     c.published_ytd_quantity_yoy_pct,
     c.published_ytd_value_yoy_pct,
     r.hs_prefixes,
-    c.vintage
+    c.vintage,
+    c.source_sha256                                 as source_file_id,
+    c.source_sheet,
+    c.source_row
 from commodities as c
 left join reference as r
     on r.flow = c.flow

@@ -58,6 +58,9 @@ mapped as (
         r.ytd_value_cny,
         r.published_ytd_yoy_pct,
         r.vintage,
+        r.source_sha256             as source_file_id,
+        r.source_sheet,
+        r.source_row,
         m.member_of,
         p.partner_kind not in ('world', 'continent', 'other') and m.member_of is null as is_ranked
     from bulletin_rows as r

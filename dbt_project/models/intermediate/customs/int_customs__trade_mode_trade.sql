@@ -46,7 +46,10 @@ select
     c.trade_mode_names_en,
     m.month_value_cny   as value_cny,
     m.ytd_value_cny,
-    m.vintage
+    m.vintage,
+    m.source_sha256     as source_file_id,
+    m.source_sheet,
+    m.source_row
 from modes as m
 left join codes as c
     on c.reference_month = m.reference_month

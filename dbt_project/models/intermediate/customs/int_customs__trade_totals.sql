@@ -27,6 +27,10 @@ select
     max(case when currency = 'CNY' then published_ytd_yoy_pct end)      as published_ytd_yoy_pct,
     max(case when currency = 'USD' then published_month_yoy_pct end)    as published_yoy_pct_usd,
     max(case when currency = 'USD' then published_ytd_yoy_pct end)      as published_ytd_yoy_pct_usd,
-    max(vintage)                                                        as vintage
+    max(vintage)                                                        as vintage,
+    max(source_sha256)                                                  as source_file_id,
+    max(source_sheet)                                                   as source_sheet,
+    max(case when currency = 'CNY' then source_row end)                 as source_row,
+    max(case when currency = 'USD' then source_row end)                 as source_row_usd
 from totals
 group by reference_month, period_start, period_end, months_in_period, flow

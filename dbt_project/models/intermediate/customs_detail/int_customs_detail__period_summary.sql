@@ -44,6 +44,7 @@ select
     {{ money('sum(value_cny)') }}           as value_cny,
     {{ money('sum(value_usd)') }}           as value_usd,
     max(vintage)                            as vintage,
+    max(source_sha256)                      as source_file_id,
     '{{ invocation_id }}'                   as dbt_invocation_id
 from detail
 group by reference_month, period_start, period_end, months_in_period, flow, partner_code, left(hs_code, 2), trade_mode_code

@@ -4,9 +4,29 @@
   name; a 其他 row -> the <CONTINENT>_OTHER partner of its section; a group row by name
   among groups; any other row by name among countries and regions (same continent first).
 #}
-with names as (
-    select distinct partner_name_zh, row_kind, continent_name_zh
-    from {{ ref('stg_customs__bulletin_partners') }}
+-- Only the latest vintage of each bulletin counts: a name a later correction no longer
+-- prints reaches no mart, so it must not block publication.
+with latest as (
+    select reference_month, vintage
+    from {{ ref('int_landing__latest_vintages') }}
+    where feed = 'customs_bulletin'
+),
+
+names as (
+    -- Where each name was last printed: the file, sheet and row to look at when it does not map.
+    select
+        b.partner_name_zh,
+        b.row_kind,
+        b.continent_name_zh,
+        arg_max(b.source_file, b.vintage)   as source_file,
+        max(b.vintage)                      as vintage,
+        arg_max(b.source_sheet, b.vintage)  as source_sheet,
+        arg_max(b.source_row, b.vintage)    as source_row
+    from {{ ref('stg_customs__bulletin_partners') }} as b
+    inner join latest as l
+        on l.reference_month = b.reference_month
+       and l.vintage = b.vintage
+    group by b.partner_name_zh, b.row_kind, b.continent_name_zh
 ),
 
 partners as (
@@ -31,7 +51,11 @@ matched as (
         s.row_kind,
         s.continent_name_zh,
         s.section_continent,
-        p.partner
+        p.partner,
+        s.source_file,
+        s.vintage,
+        s.source_sheet,
+        s.source_row
     from sectioned as s
     left join partners as p
         on (s.row_kind = 'world' and p.partner_kind = 'world')

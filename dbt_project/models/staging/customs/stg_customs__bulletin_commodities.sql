@@ -21,7 +21,7 @@ renamed as (
         cast(ytd_value_cny as decimal(20, 2))                           as ytd_value_cny,
         cast(ytd_quantity_yoy_pct as double)                            as published_ytd_quantity_yoy_pct,
         cast(ytd_value_yoy_pct as double)                               as published_ytd_value_yoy_pct,
-        {{ lineage_columns() }}
+        {{ bulletin_lineage_columns() }}
     from source
 )
 

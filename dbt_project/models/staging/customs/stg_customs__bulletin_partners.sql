@@ -16,7 +16,7 @@ renamed as (
         cast(month_value_cny as decimal(20, 2))                         as month_value_cny,
         cast(ytd_value_cny as decimal(20, 2))                           as ytd_value_cny,
         cast(ytd_yoy_pct as double)                                     as published_ytd_yoy_pct,
-        {{ lineage_columns() }}
+        {{ bulletin_lineage_columns() }}
     from source
 )
 

@@ -15,7 +15,7 @@ renamed as (
         cast(ytd_value as decimal(20, 2))                               as ytd_value,
         cast(month_yoy_pct as double)                                   as published_month_yoy_pct,
         cast(ytd_yoy_pct as double)                                     as published_ytd_yoy_pct,
-        {{ lineage_columns() }}
+        {{ bulletin_lineage_columns() }}
     from source
 )
 

@@ -15,7 +15,7 @@ renamed as (
         cast(flow as varchar)                                           as flow,
         cast(month_value_cny as decimal(20, 2))                         as month_value_cny,
         cast(ytd_value_cny as decimal(20, 2))                           as ytd_value_cny,
-        {{ lineage_columns() }}
+        {{ bulletin_lineage_columns() }}
     from source
 )
 

@@ -1,0 +1,1 @@
+"""The desk dashboard: a Streamlit app over the published file only (``make dashboard``)."""

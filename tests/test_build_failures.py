@@ -1,0 +1,76 @@
+"""The reason a failed dbt build gives: the failing checks, and the files, vintages and
+rows behind their stored failing rows. The whole path through dbt and Dagster runs in
+tests/test_stale_publication.py; here each kind of failing row, in a DuckDB file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.transform.build_failures import describe_failures
+
+BULLETIN = "customs_bulletin/cq_bulletin_2021-11_20211225.xlsx"
+TRAINS = "corridor_trains/trains_2021-11_20211205.csv"
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("create schema staging; create schema test_failures")
+        con.execute(
+            "create table staging.stg_warehouse__load_audit as"
+            f" select 'abc123' as file_sha256, '{TRAINS}' as file_name, date '2021-12-05' as vintage,"
+            " 'loaded' as status"
+        )
+        con.execute(  # a staging row: the file by name, the sheet and row
+            "create view test_failures.not_null_names as select"
+            f" '{BULLETIN}' as source_file, date '2021-12-25' as vintage, '国别地区' as source_sheet,"
+            " 8 as source_row, null as partner"
+        )
+        con.execute(  # a mart row: the file by its SHA-256 only, a CSV line
+            "create view test_failures.dup_trains as select 'abc123' as source_file_id, 17 as source_row"
+        )
+        con.execute("create view test_failures.no_lineage as select 1 as n_records")
+        yield con
+
+
+def result(name: str, status: str = "fail", failures: int = 1, relation: str | None = None, message: str = "") -> dict:
+    return {
+        "unique_id": f"test.cq_trade.{name}.0123abcd",
+        "status": status,
+        "failures": failures,
+        "relation_name": relation,
+        "message": message,
+    }
+
+
+def test_a_failing_test_names_the_files_and_rows_behind_it(con) -> None:
+    reason = describe_failures(
+        {"results": [
+            result("not_null_names", relation="test_failures.not_null_names"),
+            result("dup_trains", failures=2, relation="test_failures.dup_trains"),
+            {**result("passing_test"), "status": "pass"},
+        ]},
+        con,
+    )
+    assert reason == (
+        f"dbt test not_null_names failed on 1 row in {BULLETIN} (vintage 2021-12-25) sheet 国别地区 row 8; "
+        f"dbt test dup_trains failed on 2 rows in {TRAINS} (vintage 2021-12-05) line 17"
+    )
+
+
+def test_without_lineage_or_stored_rows_the_check_is_still_named(con) -> None:
+    reason = describe_failures(
+        {"results": [
+            result("no_lineage", relation="test_failures.no_lineage"),
+            result("gone", relation="test_failures.dropped_since"),
+            {"unique_id": "model.cq_trade.fct_trade_monthly", "status": "error", "message": "Binder Error: x"},
+        ]},
+        con,
+    )
+    assert reason == (
+        "dbt test no_lineage failed on 1 row; dbt test gone failed on 1 row; "
+        "dbt model fct_trade_monthly errored: Binder Error: x"
+    )
