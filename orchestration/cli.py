@@ -24,7 +24,7 @@ from orchestration.feeds import FEEDS
 from orchestration.ingest.landing_zone import landing_files, landing_root_problem
 from orchestration.parsing.landing_names import parse_landing_name
 from orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
-from orchestration.periods import month_key
+from orchestration.periods import month_key, run_month
 from orchestration.processes import process_alive
 from orchestration.writer import refresh_lock, wait_for_writer_runs
 
@@ -41,7 +41,7 @@ def landing_month_range() -> tuple[str, str] | None:
     months = set()
     for feed in FEEDS:
         for path in landing_files(settings.landing_dir(), feed):
-            months.add(month_key(parse_landing_name(feed, path.name).reference_month))
+            months.add(month_key(run_month(parse_landing_name(feed, path.name).reference_month)))
     return (min(months), max(months)) if months else None
 
 

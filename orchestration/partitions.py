@@ -7,14 +7,14 @@ has no customs file (its run records that and loads nothing); trains stay monthl
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
+
+from orchestration.periods import FIRST_MONTH, month_key
 
 TIMEZONE = "Asia/Shanghai"
 
 monthly_partitions = dg.MonthlyPartitionsDefinition(
-    start_date=os.environ.get("WAREHOUSE_FIRST_MONTH", "2017-01"),
+    start_date=month_key(FIRST_MONTH),
     fmt="%Y-%m",
     timezone=TIMEZONE,
     end_offset=0,

@@ -9,6 +9,7 @@ The corridor train log is not affected: it always has one file per calendar mont
 from __future__ import annotations
 
 import calendar
+import os
 from datetime import date
 
 FIRST_COMBINED_JAN_FEB_YEAR = 2020
@@ -24,6 +25,18 @@ def parse_month(key: str) -> date:
 
 def month_key(month: date) -> str:
     return f"{month.year:04d}-{month.month:02d}"
+
+
+# The warehouse's first month, the start of its partitions: a file named for an earlier one
+# is refused (``before_first_month``).
+FIRST_MONTH = parse_month(os.environ.get("WAREHOUSE_FIRST_MONTH", "2017-01"))
+
+
+def run_month(reference_month: date) -> date:
+    """The partition whose run decides on a file of ``reference_month``: its own, or the first
+    month for a file named before it, so such a file is refused there and never asks for a
+    partition that does not exist."""
+    return max(reference_month, FIRST_MONTH)
 
 
 def add_months(month: date, n: int) -> date:

@@ -313,6 +313,15 @@ REFUSED = {
         # other bytes than the good file (a trailing blank line), or it is a duplicate first
         _bytes("corridor_trains/trains_2021-12_20220105.csv", lambda z: _good(z, GOOD_TRAINS) + b"\n"),
         "future_period", "the period ends on 2021-12-31, which is not before today (2021-12-28)"),
+    "loaded bytes under a future period's name": Case(
+        # the name is judged before the bytes: not "duplicate: same bytes as" the good bulletin
+        "customs_bulletin/cq_bulletin_2021-12_20211228.xlsx",
+        _bytes("customs_bulletin/cq_bulletin_2021-12_20211228.xlsx", lambda z: _good(z, GOOD_BULLETIN)),
+        "future_period", "the period ends on 2021-12-31, which is not before today (2021-12-28)"),
+    "a period before the warehouse's first month": Case(
+        "customs_bulletin/cq_bulletin_2012-11_20121220.xlsx",
+        _bytes("customs_bulletin/cq_bulletin_2012-11_20121220.xlsx", lambda z: _good(z, GOOD_BULLETIN)),
+        "before_first_month", "customs_bulletin 2012-11: the warehouse starts at 2017-01"),
 }
 
 

@@ -24,12 +24,13 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration import feeds
+from orchestration import cli, feeds
 from orchestration.automation.sensors import landing_sensor
 from orchestration.feeds import FEEDS
 from orchestration.ingest import loader as loader_module
 from orchestration.ingest.landing_zone import deliveries, landing_files
 from orchestration.ingest.loader import RawLoader
+from orchestration.periods import FIRST_MONTH, month_key
 from tools.sample_data import generate
 from orchestration.settings import REPO_ROOT
 from tests.support import landing_factory as factory
@@ -153,6 +154,39 @@ def test_the_sensor_waits_for_a_file_open_for_writing(landing, tmp_path, monkeyp
         writer.close()
         assert isinstance(look(), dg.SkipReason)  # first look at it complete: it could still change
         assert isinstance(look(), dg.RunRequest)
+
+
+# -- a file named before the warehouse's first month ------------------------------------------------
+
+def test_a_file_named_before_the_first_month_is_refused_in_the_first_months_run(landing, tmp_path, monkeypatch, con):
+    """Refused like a period that has not ended (it names a period the warehouse does not
+    hold), in the run of the first month: refresh, the sensor and the loader agree on that
+    month, so no run asks for a partition before the partitions' start."""
+    early = landing / TRAINS / "trains_2016-12_20170105.csv"
+    early.write_bytes(train_log(landing).read_bytes() + b"\n")
+    monkeypatch.setenv("LANDING_DIR", str(landing))
+    monkeypatch.setenv("WAREHOUSE_DB", str(tmp_path / "no-warehouse-yet.duckdb"))
+    first = month_key(FIRST_MONTH)
+    assert cli.landing_month_range() == (first, month_key(MONTH))
+
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance)
+        landing_sensor(TRAINS)(context)  # first look: the files could still change
+        request = landing_sensor(TRAINS)(dg.build_sensor_context(instance=instance, cursor=context.cursor))
+    assert isinstance(request, dg.RunRequest), request
+    assert request.tags["dagster/asset_partition_range_start"] == first
+
+    files, notes = deliveries(landing, TRAINS, [FIRST_MONTH])
+    assert files == [early] and notes == []
+    outcomes = load(con, landing, tmp_path / "quarantine", [*every_file(landing)])
+    outcome = outcomes[relative(early)]
+    assert outcome.status == "refused"
+    assert outcome.reason == (f"before_first_month: {TRAINS} 2016-12: the warehouse starts at {first} "
+                              "(WAREHOUSE_FIRST_MONTH); it holds no earlier period")
+    [(status, reason, kept, _)] = audit(con)[relative(early)]
+    assert (status, reason) == ("refused", outcome.reason) and rows_of(con, relative(early)) == 0
+    assert not early.exists() and Path(kept).is_relative_to(tmp_path / "quarantine") and Path(kept).is_file()
+    assert_loaded_once(con, [name for name in outcomes if name != relative(early)])
 
 
 # -- vanished, renamed, rewritten ------------------------------------------------------------------

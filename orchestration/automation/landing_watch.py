@@ -21,7 +21,7 @@ from pathlib import Path
 from orchestration.ingest.landing_zone import PARTIAL_SUFFIX
 from orchestration.parsing.errors import UnknownFileName
 from orchestration.parsing.landing_names import parse_landing_name
-from orchestration.periods import month_key
+from orchestration.periods import month_key, run_month
 
 Stat = tuple[int, int]  # (size in bytes, mtime in ns)
 
@@ -123,7 +123,7 @@ def evaluate(
             waiting.append(name)
             continue
         try:
-            month = month_key(parse_landing_name(feed, name).reference_month)
+            month = month_key(run_month(parse_landing_name(feed, name).reference_month))
         except UnknownFileName:
             ignored.append(name)
             continue

@@ -22,6 +22,7 @@ import psutil
 from orchestration.feeds import FEEDS
 from orchestration.parsing.errors import UnknownFileName
 from orchestration.parsing.landing_names import parse_landing_name
+from orchestration.periods import run_month
 
 PARTIAL_SUFFIX = ".part"
 HASH_CHUNK_BYTES = 1 << 20
@@ -153,7 +154,7 @@ def landing_files(
             name = parse_landing_name(feed, path.name)
         except UnknownFileName:
             continue  # matches no feed: reported by the sensor, left alone
-        if reference_month is None or name.reference_month == reference_month:
+        if reference_month is None or run_month(name.reference_month) == reference_month:
             found.append((name.vintage, path.name, path))
     return [path for _, _, path in sorted(found)]
 

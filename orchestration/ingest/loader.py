@@ -203,19 +203,20 @@ class RawLoader:
         started = datetime.now(timezone.utc)
         sha, size = hashed.sha256, hashed.snapshot.size
 
+        # The name's period and dates first: known bytes under a bad name are a bad file.
+        try:
+            name = parse_landing_name(feed, path.name)
+            check_release_dates(name, self.today)
+        except ContractViolation as violation:
+            return self._refuse(path, relative, feed, sha, size, started, violation)
         earlier = load_audit.decisions_on_bytes(self.con, sha)
-        if any(name == relative and status != "refused" for name, status, _ in earlier):
+        if any(file_name == relative and status != "refused" for file_name, status, _ in earlier):
             return FileOutcome(relative, feed, "skipped", "already recorded")
         accepted = [name for name, status, _ in earlier if status in load_audit.ACCEPTED_STATUSES]
         if accepted:
             return self._record_duplicate(relative, feed, sha, size, started, accepted[0])
         if load_audit.refusal_left_in_landing(self.con, relative, sha):
             return self._refuse(path, relative, feed, sha, size, started, None)
-        try:
-            name = parse_landing_name(feed, path.name)
-            check_release_dates(name, self.today)
-        except ContractViolation as violation:
-            return self._refuse(path, relative, feed, sha, size, started, violation)
         return _Candidate(path, relative, name, sha, hashed.snapshot, started)
 
     # -- outcomes -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ REASONS = frozenset(
         "wrong_layout",  # sheets, headers, columns or row structure differ from the contract
         "internal_sums",  # the file's own totals do not add up beyond rounding
         "future_period",  # the period has not ended yet
+        "before_first_month",  # the period is before the warehouse's first month (WAREHOUSE_FIRST_MONTH)
         "early_vintage",  # released on or before the last day of its period
         "china_laos_before_opening",  # a China-Laos train before 2021-12-03
         "negative_value",  # a negative value, quantity or count

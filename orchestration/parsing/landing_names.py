@@ -12,7 +12,7 @@ from pathlib import PurePosixPath
 
 from orchestration.feeds import FEEDS
 from orchestration.parsing.errors import ContractViolation, UnknownFileName
-from orchestration.periods import is_customs_period, month_end, parse_month
+from orchestration.periods import FIRST_MONTH, is_customs_period, month_end, month_key, parse_month
 
 _FLOWS = {"export": "exports", "import": "imports"}
 
@@ -74,9 +74,15 @@ def _no_match(feed: str, name: str) -> UnknownFileName:
 
 
 def check_release_dates(name: LandingName, today: date) -> None:
-    """Refuse a period customs does not publish, one not yet over, a premature vintage, or
+    """Refuse a period before the warehouse's first month, one customs does not publish, one not yet over, a premature vintage, or
     a vintage after ``today`` (Asia/Shanghai)."""
     label = f"{name.feed} {name.reference_month:%Y-%m}"
+    if name.reference_month < FIRST_MONTH:
+        raise ContractViolation(
+            "before_first_month",
+            f"{label}: the warehouse starts at {month_key(FIRST_MONTH)} (WAREHOUSE_FIRST_MONTH); "
+            "it holds no earlier period",
+        )
     if FEEDS[name.feed].customs_periods and not is_customs_period(name.reference_month):
         raise ContractViolation(
             "wrong_period",
