@@ -483,6 +483,21 @@ REFUSED.update({
     "an extract correction with no rows": Case(
         LATER_EXPORTS, header_only(LATER_EXPORTS, GOOD_EXPORTS),
         "no_rows", f"as a correction it would not replace {GOOD_EXPORTS} in the marts"),
+    "a NUL before a train_id": Case(
+        LATER_TRAINS, train_rows_changed(lambda rows: rows[1].__setitem__(0, "\x00" + rows[1][0])),
+        "bad_value", "line 2: train_id holds the control character U+0000 at position 1"),
+    "a NUL as the cargo text": Case(
+        LATER_TRAINS, train_rows_changed(set_field(3, 9, "\x00")),
+        "bad_value", "line 4: cargo holds the control character U+0000 at position 1"),
+    "an escape character in an origin": Case(
+        LATER_TRAINS, train_rows_changed(lambda rows: rows[3].__setitem__(3, rows[3][3] + "\x1b")),
+        "bad_value", "line 4: origin holds the control character U+001B"),
+    "an empty cargo value": Case(
+        LATER_TRAINS, train_rows_changed(set_field(3, 8, "")),
+        "bad_value", "line 4: cargo_value_cny is empty; every train has it"),
+    "an empty teu": Case(
+        LATER_TRAINS, train_rows_changed(set_field(3, 7, "")),
+        "bad_value", "line 4: teu is empty; every train has it"),
     "a UTF-8 byte-order mark on a GB18030 extract": Case(
         LATER_EXPORTS, _bytes(LATER_EXPORTS, lambda z: codecs.BOM_UTF8 + _good(z, GOOD_EXPORTS)),
         "wrong_encoding", "line 1: a UTF-8 byte-order mark (EF BB BF) before the GB18030 header"),

@@ -451,7 +451,8 @@ def test_train_log(tmp_path):
     first, _, last = rows
     assert first["departure_at"] == datetime(2021, 10, 31, 17, 30, tzinfo=timezone.utc)  # 1 November in Chongqing
     assert first["cargo"] == "摩托车, 汽车零部件" and first["cargo_value_cny"] == Decimal("12500000.50")
-    assert (last["train_id"], last["wagons"], last["cargo_value_cny"], last["source_row"]) == ("X8001", None, None, 4)
+    assert (last["train_id"], last["wagons"], last["cargo_value_cny"], last["cargo"], last["source_row"]) == (
+        "X8001", 12, Decimal("3600000"), None, 4)  # cargo, free text, may be empty
 
 
 def test_train_log_without_bom(tmp_path):
@@ -488,7 +489,7 @@ def test_train_log_duplicate_id_within_a_service(tmp_path):
 
 
 def test_train_log_china_laos_before_opening(tmp_path):
-    rows = [["CL001", "CHINA_LAOS_RAIL", "2021-12-02T10:00:00+08:00", "重庆", "万象", "outbound", "30", "60", "", ""]]
+    rows = [["CL001", "CHINA_LAOS_RAIL", "2021-12-02T10:00:00+08:00", "重庆", "万象", "outbound", "30", "60", "18000000", ""]]
     path = write_trains(tmp_path / "t.csv", rows)
     message = refused("china_laos_before_opening", parse_train_log, path, date(2021, 12, 1))
     assert "CL001" in message and "2021-12-02" in message

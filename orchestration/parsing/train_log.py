@@ -39,6 +39,13 @@ INTEGER_MAX = 2**31 - 1  # raw.corridor_trains keeps wagons and teu as INTEGER
 # with no more decimals than raw.corridor_trains keeps (DECIMAL(20, 2)): DuckDB would round
 # the rest away silently.
 _MONEY = re.compile(r"-?[0-9]+(\.[0-9]{1,2})?")
+# C0 control characters and DEL: never part of a real value, and a NUL would make a train_id
+# that looks like another one. A tab is allowed in the free text of cargo only.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_CONTROL_OR_TAB = re.compile(r"[\x00-\x1f\x7f]")
+FREE_TEXT = ("cargo",)
+# The contract allows empty quantities only in the detail extract: every train has these.
+REQUIRED_NUMBERS = ("wagons", "teu", "cargo_value_cny")
 
 
 def parse_train_log(path: Path, reference_month: date) -> list[dict]:
@@ -93,7 +100,22 @@ def _parse_record(record: list[str], line: int, reference_month: date) -> dict:
         raise ContractViolation(
             "wrong_layout", f"line {line}: expected {len(TRAIN_HEADER)} fields, found {len(record)}"
         )
+    for column, value in zip(TRAIN_HEADER, record):
+        control = (_CONTROL if column in FREE_TEXT else _CONTROL_OR_TAB).search(value)
+        if control:
+            raise ContractViolation(
+                "bad_value",
+                f"line {line}: {column} holds the control character U+{ord(control[0]):04X} at position "
+                f"{control.start() + 1}; no field holds control characters (a tab only in {', '.join(FREE_TEXT)})",
+            )
     fields = dict(zip(TRAIN_HEADER, (value.strip() for value in record)))
+    for column in REQUIRED_NUMBERS:
+        if not fields[column]:
+            raise ContractViolation(
+                "bad_value",
+                f"line {line}: {column} is empty; every train has it (only the detail extract may leave "
+                "quantities empty)",
+            )
     for column in ("train_id", "origin", "destination"):
         if not fields[column]:
             raise ContractViolation("bad_value", f"line {line}: {column} is empty")
@@ -153,10 +175,8 @@ def _non_negative(number, column: str, line: int):
     return number
 
 
-def _count(fields: dict[str, str], column: str, line: int) -> int | None:
+def _count(fields: dict[str, str], column: str, line: int) -> int:
     value = fields[column]
-    if not value:
-        return None
     if not _INTEGER.fullmatch(value):
         raise ContractViolation("bad_value", f"line {line}: {column} {value!r} is not a whole number")
     if int(value) > INTEGER_MAX:
@@ -164,10 +184,8 @@ def _count(fields: dict[str, str], column: str, line: int) -> int | None:
     return _non_negative(int(value), column, line)
 
 
-def _money(fields: dict[str, str], column: str, line: int) -> Decimal | None:
+def _money(fields: dict[str, str], column: str, line: int) -> Decimal:
     value = fields[column]
-    if not value:
-        return None
     if not _MONEY.fullmatch(value):
         raise ContractViolation(
             "bad_value",
