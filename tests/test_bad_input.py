@@ -498,6 +498,12 @@ REFUSED.update({
     "an empty teu": Case(
         LATER_TRAINS, train_rows_changed(set_field(3, 7, "")),
         "bad_value", "line 4: teu is empty; every train has it"),
+    "a NUL at the start of an extract line": Case(
+        LATER_EXPORTS, detail_rows_changed(lambda rows: rows[5].__setitem__(0, "\x00" + rows[5][0])),
+        "bad_value", "数据年月 holds a control character (U+0000-U+001F or U+007F) on 1 row(s), e.g. line 6 ('\\x00202111')"),
+    "a NUL as a commodity name in the extract": Case(
+        LATER_EXPORTS, detail_rows_changed(set_field(5, 2, "\x00")),
+        "bad_value", "商品名称 holds a control character (U+0000-U+001F or U+007F) on 1 row(s), e.g. line 6 ('\\x00')"),
     "a UTF-8 byte-order mark on a GB18030 extract": Case(
         LATER_EXPORTS, _bytes(LATER_EXPORTS, lambda z: codecs.BOM_UTF8 + _good(z, GOOD_EXPORTS)),
         "wrong_encoding", "line 1: a UTF-8 byte-order mark (EF BB BF) before the GB18030 header"),

@@ -149,6 +149,7 @@ ROW_CHANGES = {
     "province code missing": with_field(7, ""),
     "nineteen digits": with_field(11, "1" * 19),
     "character beyond the BMP": with_field(2, "鲜柠檬𠀀"),
+    "NUL before the period": with_field(0, "\x00202111"),
     "sixteen fields": lambda rows: [*rows[:1], rows[1] + ["x"], *rows[2:]],
     "fourteen fields": lambda rows: [*rows[:1], rows[1][:-1], *rows[2:]],
 }
@@ -162,6 +163,9 @@ BYTE_CHANGES = {
     "blank line": with_bytes(b"\r\n", b"\r\n\r\n"),
     "LF line end": with_bytes(b"13281\r\n", b"13281\n"),
     "CR inside a line": with_bytes("鲜柠檬".encode("gb18030"), "鲜\r柠檬".encode("gb18030")),
+    "NUL inside a bare name": with_bytes("鲜柠檬".encode("gb18030"), "鲜\x00柠檬".encode("gb18030")),
+    "NUL inside a quoted name": with_bytes("便携式\"".encode("gb18030"), "便携式\x00\"".encode("gb18030")),
+    "tab inside a quoted name": with_bytes("便携式\"".encode("gb18030"), "便携式\t\"".encode("gb18030")),
     "byte GB18030 refuses": with_bytes("鲜柠檬".encode("gb18030"), b"\x81\x20" + "柠檬".encode("gb18030")),
     "single byte 0x80": with_bytes("鲜柠檬".encode("gb18030"), b"\x80" + "柠檬".encode("gb18030")),
     "last line without its line end": lambda data: data[:-2],

@@ -358,7 +358,13 @@ def _checks() -> list[_Check]:
     """The contract's checks on each row, in the order a refusal names the first one failing."""
     header = dict(zip(DETAIL_COLUMNS, DETAIL_HEADER.split(",")))
     numeric = {name: kind for name, kind in DETAIL_COLUMNS.items() if kind != "VARCHAR"}
+    # First, so that a NUL before a value is named for what it is; tabs included: no field is free text.
     checks = [
+        _Check("bad_value", name, f"{header[name]} holds a control character (U+0000-U+001F or U+007F)",
+               rf"regexp_matches({name}, '[\x00-\x1f\x7f]')")
+        for name in DETAIL_COLUMNS
+    ]
+    checks += [
         _Check("bad_value", name, _plain_problem(kind), f"{name} IS NOT NULL AND NOT regexp_full_match({name}, $plain_{name})",
                field=f"{name} ({header[name]})")
         for name, kind in numeric.items()

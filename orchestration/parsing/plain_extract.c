@@ -4,7 +4,7 @@
  * writes "<line number>," and the line in UTF-8, and checks that the line is in the plain
  * form the landing contract allows and the warehouse loads as it is: 15 fields (only names
  * quoted), the file's period, codes of the right number of ASCII digits, non-negative plain
- * numbers (amounts present, with at most two decimals), CRLF line ends.
+ * numbers (amounts present, with at most two decimals), no control character, CRLF line ends.
  *
  * It never decides a refusal. At a line outside that form (a quoted code, a sign, a blank
  * line, a byte the strict decoder refuses, an LF line end...) it stops with PLAIN_NO: the
@@ -119,6 +119,7 @@ static int plain_line(const uint8_t *in, int64_t pos, int64_t stop, uint8_t *out
                     if (i + 1 < stop && in[i + 1] == '"') { out[w++] = '"', out[w++] = '"', i += 2; continue; }
                     break;
                 }
+                if (b < 0x20 || b == 0x7F) return 0; /* a control character: the Python path refuses it */
                 if (b < 0x80) out[w++] = b, i++;
                 else if (!put_character(in, &i, out, &w, tables)) return 0;
             }
@@ -129,7 +130,7 @@ static int plain_line(const uint8_t *in, int64_t pos, int64_t stop, uint8_t *out
             for (; i < stop; ) {
                 uint8_t b = in[i];
                 if (b == ',') break;
-                if (b == '"') return 0;
+                if (b == '"' || b < 0x20 || b == 0x7F) return 0;
                 if (b < 0x80) out[w++] = b, i++;
                 else if (!put_character(in, &i, out, &w, tables)) return 0;
             }
