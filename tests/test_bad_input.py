@@ -427,7 +427,8 @@ REFUSED.update({
         "implausible_value", "line 6: 人民币 or 美元 (人民币 999999999999999.00) on 1 row(s) is more than any real figure"),
     "an extract value beyond DECIMAL(20, 2)": Case(
         LATER_EXPORTS, detail_rows_changed(set_field(5, 13, "1000000000000000000")),
-        "bad_value", "Line: 6: column value_cny (人民币) '1000000000000000000' does not fit DECIMAL(20, 2)"),
+        "implausible_value", "Line: 6: column value_cny (人民币) '1000000000000000000' does not fit DECIMAL(20, 2): "
+        "more than any real figure"),
     "an implausibly large cargo value": Case(
         LATER_TRAINS, train_rows_changed(set_field(3, 8, "999999999999999")),
         "implausible_value", "line 4: cargo_value_cny 999999999999999 is more than any real figure"),
@@ -504,6 +505,20 @@ REFUSED.update({
     "a NUL as a commodity name in the extract": Case(
         LATER_EXPORTS, detail_rows_changed(set_field(5, 2, "\x00")),
         "bad_value", "商品名称 holds a control character (U+0000-U+001F or U+007F) on 1 row(s), e.g. line 6 ('\\x00')"),
+    "a total with no value": Case(
+        LATER_BULLETIN, lambda z: write_workbook(z, LATER_BULLETIN, set_cells("总值表", (4, 3, "-"))),
+        "bad_value", "sheet 总值表 cell C4: no value ('-'); the totals sheet prints every total"),
+    "a 309-digit extract value": Case(
+        LATER_EXPORTS, detail_rows_changed(set_field(5, 13, "9" * 309)),
+        "implausible_value", f"Line: 6: column value_cny (人民币) '{'9' * 309}' does not fit DECIMAL(20, 2): more than"),
+    "an extract in UTF-16": Case(
+        LATER_EXPORTS,
+        lambda z: rewrite_csv(z, GOOD_EXPORTS, LATER_EXPORTS, SOURCE_ENCODING, lambda rows: None, "utf-16"),
+        "wrong_encoding", "line 1: the file is UTF-16 encoded (byte-order mark FF FE); the extract must be delivered in GB18030"),
+    "an extract in UTF-16 without a byte-order mark": Case(
+        LATER_EXPORTS,
+        lambda z: rewrite_csv(z, GOOD_EXPORTS, LATER_EXPORTS, SOURCE_ENCODING, lambda rows: None, "utf-16-le"),
+        "wrong_encoding", "line 1: the file is UTF-16 encoded (UTF-16-LE without a byte-order mark)"),
     "a UTF-8 byte-order mark on a GB18030 extract": Case(
         LATER_EXPORTS, _bytes(LATER_EXPORTS, lambda z: codecs.BOM_UTF8 + _good(z, GOOD_EXPORTS)),
         "wrong_encoding", "line 1: a UTF-8 byte-order mark (EF BB BF) before the GB18030 header"),

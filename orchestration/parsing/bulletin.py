@@ -150,8 +150,8 @@ def _parse_totals(sheet: Sheet, period: dict, month: str, ytd: str) -> list[dict
                 **period,
                 "flow": FLOWS[flow_zh],
                 "currency": currency,
-                "month_value": amount(sheet, row, 3, scale),
-                "ytd_value": amount(sheet, row, 4, scale),
+                "month_value": _total(sheet, row, 3, scale),
+                "ytd_value": _total(sheet, row, 4, scale),
                 "month_yoy_pct": percent(sheet, row, 5),
                 "ytd_yoy_pct": percent(sheet, row, 6),
                 "source_row": row,
@@ -162,6 +162,17 @@ def _parse_totals(sheet: Sheet, period: dict, month: str, ytd: str) -> list[dict
         absent = [f"{f}/{c}" for f in FLOWS for c in CURRENCIES if (f, c) not in seen]
         raise ContractViolation("wrong_layout", f"sheet {sheet.name}: rows missing for {', '.join(absent)}")
     return rows
+
+
+def _total(sheet: Sheet, row: int, col: int, scale) -> Decimal:
+    """A total of the totals sheet: always printed, so '-' or an empty cell is no zero."""
+    value = amount(sheet, row, col, scale)
+    if value is None:
+        raise ContractViolation(
+            "bad_value",
+            f"{sheet.where(row, col)}: no value ({text(sheet.cell(row, col))!r}); the totals sheet prints every total",
+        )
+    return value
 
 
 def _expect_flow_headers(sheet: Sheet, first_label: str, month: str, ytd: str, with_yoy: bool) -> None:

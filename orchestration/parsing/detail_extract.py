@@ -52,6 +52,9 @@ DETAIL_COLUMNS = {
 }
 
 
+AMOUNT_COLUMNS = ("value_cny", "value_usd")
+
+
 def _decimal_scale(kind: str) -> int | None:
     """The scale of a DECIMAL type; None for other types."""
     found = re.fullmatch(r"DECIMAL\(\d+, *(\d+)\)", kind)
@@ -174,6 +177,12 @@ def _check_header(line: bytes) -> None:
         return
     if not found:
         raise ContractViolation("wrong_layout", "line 1: the file is empty or starts with a blank line, no header")
+    utf16 = _utf16_sign(found)
+    if utf16:
+        raise ContractViolation(
+            "wrong_encoding",
+            f"line 1: the file is UTF-16 encoded ({utf16}); the extract must be delivered in GB18030",
+        )
     for mark, encoding in BYTE_ORDER_MARKS.items():
         if found.startswith(mark) and found.removeprefix(mark) == DETAIL_HEADER.encode(SOURCE_ENCODING):
             raise ContractViolation(
@@ -187,6 +196,16 @@ def _check_header(line: bytes) -> None:
         )
     shown = found.decode(SOURCE_ENCODING, errors="replace")
     raise ContractViolation("wrong_layout", f"line 1: expected the header {DETAIL_HEADER!r}, found {shown!r}")
+
+
+def _utf16_sign(header: bytes) -> str | None:
+    """What shows a UTF-16 header: its byte-order mark, or the header in UTF-16 without one."""
+    for encoding, mark in (("utf-16-le", codecs.BOM_UTF16_LE), ("utf-16-be", codecs.BOM_UTF16_BE)):
+        if header.startswith(mark):
+            return f"byte-order mark {mark.hex(' ').upper()}"
+        if header.startswith(DETAIL_HEADER.encode(encoding)):
+            return f"{encoding.upper()} without a byte-order mark"
+    return None
 
 
 @dataclass(frozen=True)
@@ -369,8 +388,11 @@ def _checks() -> list[_Check]:
                field=f"{name} ({header[name]})")
         for name, kind in numeric.items()
     ]
+    # A plain amount too large for its DECIMAL is a bigger implausible value, not a malformed one.
     checks += [
-        _Check("bad_value", name, f"does not fit {kind}", f"{name} IS NOT NULL AND TRY_CAST({name} AS {kind}) IS NULL",
+        _Check("implausible_value" if name in AMOUNT_COLUMNS else "bad_value", name,
+               f"does not fit {kind}" + (": more than any real figure" if name in AMOUNT_COLUMNS else ""),
+               f"{name} IS NOT NULL AND TRY_CAST({name} AS {kind}) IS NULL",
                field=f"{name} ({header[name]})", in_checked_read=False)
         for name, kind in numeric.items()
     ]
