@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from tests.support.chain import ChainFolder, build_sample_chain
+from tools.sample_data import generate
 
 os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
 os.environ["DO_NOT_TRACK"] = "1"
@@ -51,3 +53,21 @@ def sample_chain_copy(sample_chain, tmp_path) -> ChainFolder:
 def published_sample(sample_chain) -> Path:
     """The sample chain's published folder (trade.duckdb, publication table and all)."""
     return sample_chain.published
+
+
+@pytest.fixture(scope="session")
+def two_month_sample(tmp_path_factory) -> Path:
+    """Generated files for 2021-10 and 2021-11 (200 detail rows an extract), which the fault
+    suites copy into a chain of their own and never change."""
+    out = tmp_path_factory.mktemp("two_month_sample")
+    generate(out, first=date(2021, 10, 1), through=date(2021, 11, 1), detail_rows=200)
+    return out
+
+
+@pytest.fixture(scope="session")
+def november_sample(tmp_path_factory) -> Path:
+    """Generated files for 2021-11 alone (every vintage, 200 detail rows an extract), which
+    the door suites copy into a landing zone of their own and never change."""
+    out = tmp_path_factory.mktemp("november_sample")
+    generate(out, first=date(2021, 11, 1), through=date(2021, 11, 1), detail_rows=200)
+    return out

@@ -33,6 +33,7 @@ from orchestration.ingest.landing_zone import landing_files
 from orchestration.ingest.loader import RawLoader
 from orchestration.parsing import bulletin as bulletin_parser
 from orchestration.parsing.detail_extract import SOURCE_ENCODING
+from tests.support import landing_factory as factory
 from tests.support.reliability_helpers import new_chain, refresh
 from tools.sample_data import generate
 
@@ -73,21 +74,10 @@ class Ingest:
     touched: list[tuple[str, str]]  # (audit event, path) while ingesting
 
 
-@pytest.fixture(scope="module")
-def good_files(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("good")
-    generate(out, first=MONTH, through=MONTH, detail_rows=200)
-    return out
-
-
 @pytest.fixture
-def zone(tmp_path, good_files) -> Path:
+def zone(tmp_path, november_sample) -> Path:
     """tmp_path/landing with the good 2021-11 files, tmp_path/outside with a bystander."""
-    for path in good_files.rglob("*"):
-        if path.is_file():
-            target = tmp_path / "landing" / path.relative_to(good_files)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(path.read_bytes())
+    factory.copy_tree(november_sample, tmp_path / "landing")
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside" / "bystander.txt").write_text("not part of the landing zone")
     return tmp_path

@@ -32,7 +32,6 @@ import pytest
 from orchestration.ingest import load_audit
 from orchestration.ingest.loader import RawLoader
 from orchestration.publish import publication
-from tools.sample_data import generate
 from tests.support.reliability_helpers import (
     RefreshProcess,
     assert_every_file_accounted_once,
@@ -49,22 +48,14 @@ from tests.support.ui_helpers import start_ui
 
 pytestmark = pytest.mark.slow
 
-FIRST, LAST = date(2021, 10, 1), date(2021, 11, 1)
 EARLY_MONTH = "2021-10"
 FIRST_FEED = "customs_bulletin"
 
 
 @pytest.fixture(scope="module")
-def sample(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("sample")
-    generate(out, first=FIRST, through=LAST, detail_rows=200)
-    return out
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory, sample):
+def reference(tmp_path_factory, two_month_sample):
     """One undisturbed build of the sample: what every faulted chain must end up with."""
-    chain = new_chain(tmp_path_factory.mktemp("reference"), sample)
+    chain = new_chain(tmp_path_factory.mktemp("reference"), two_month_sample)
     refresh(chain)
     return chain, mart_checksums(chain)
 
@@ -83,18 +74,18 @@ def after_kill(chain) -> list[str]:
 LEAK_MESSAGE = "the killed run kept a concurrency slot: every later run would wait for it for ever"
 
 
-def assert_converged(chain, reference, sample) -> list[tuple]:
+def assert_converged(chain, reference, two_month_sample) -> list[tuple]:
     _, expected = reference
     assert mart_checksums(chain) == expected
     assert unfinished_runs(chain.root / "dagster_home") == []  # the killed run is marked failed
     assert not [p.name for p in chain.published.iterdir() if ".staging" in p.name]
-    return assert_every_file_accounted_once(chain, landing_names(sample))
+    return assert_every_file_accounted_once(chain, landing_names(two_month_sample))
 
 
-def test_reference_build_is_published_read_only(reference, sample):
+def test_reference_build_is_published_read_only(reference, two_month_sample):
     chain, checksums = reference
     assert checksums and all(rows == distinct for rows, distinct, _ in checksums.values())
-    assert_every_file_accounted_once(chain, landing_names(sample))
+    assert_every_file_accounted_once(chain, landing_names(two_month_sample))
     published = [chain.published / publication.DB_NAME, *publication.current_parquet_dir(chain.published).iterdir()]
     assert all(stat.S_IMODE(p.stat().st_mode) == 0o444 for p in published)
     with publication.open_published(chain.published) as con, pytest.raises(duckdb.Error, match="read-only"):
@@ -104,9 +95,9 @@ def test_reference_build_is_published_read_only(reference, sample):
 # --- SIGKILL of the run at three moments --------------------------------------------------------
 
 
-def test_sigkill_during_ingest(record_fault, tmp_path, reference, sample):
+def test_sigkill_during_ingest(record_fault, tmp_path, reference, two_month_sample):
     record_fault("SIGKILL of the refresh during ingest")
-    chain = new_chain(tmp_path, sample)
+    chain = new_chain(tmp_path, two_month_sample)
     run = RefreshProcess(chain)
     # The first file recorded by the first loader step: two more loader steps are still to
     # come. (The detail step loads its four files within a second: too short to aim at.)
@@ -114,18 +105,18 @@ def test_sigkill_during_ingest(record_fault, tmp_path, reference, sample):
     run.wait_for(run.triggered.is_set, timeout=600)
     run.kill()
     partial = audit_rows(chain)
-    assert 0 < len(partial) < len(landing_names(sample))  # killed half-way through
+    assert 0 < len(partial) < len(landing_names(two_month_sample))  # killed half-way through
     leaked = after_kill(chain)
 
     refresh(chain)
-    rows = assert_converged(chain, reference, sample)
+    rows = assert_converged(chain, reference, two_month_sample)
     assert all(status == "loaded" for _, status, _ in rows)  # loaded before the kill or after, once
     assert not leaked, (LEAK_MESSAGE, leaked)
 
 
-def test_sigkill_during_dbt(record_fault, tmp_path, reference, sample):
+def test_sigkill_during_dbt(record_fault, tmp_path, reference, two_month_sample):
     record_fault("SIGKILL of the refresh during the dbt build")
-    chain = new_chain(tmp_path, sample)
+    chain = new_chain(tmp_path, two_month_sample)
     run = RefreshProcess(chain)
     run.on_line(lambda line: "Running dbt command" in line)
     run.wait_for(run.triggered.is_set, timeout=600)
@@ -135,13 +126,13 @@ def test_sigkill_during_dbt(record_fault, tmp_path, reference, sample):
     leaked = after_kill(chain)
 
     refresh(chain)
-    assert_converged(chain, reference, sample)
+    assert_converged(chain, reference, two_month_sample)
     assert not leaked, (LEAK_MESSAGE, leaked)
 
 
-def test_sigkill_during_publishing(record_fault, tmp_path, reference, sample):
+def test_sigkill_during_publishing(record_fault, tmp_path, reference, two_month_sample):
     record_fault("SIGKILL of the refresh during publishing")
-    chain = new_chain(tmp_path, sample)
+    chain = new_chain(tmp_path, two_month_sample)
     run = RefreshProcess(chain)
     chain.published.mkdir(parents=True, exist_ok=True)
     # the marts database being staged (not the bulletin, which is staged after the swap)
@@ -153,7 +144,7 @@ def test_sigkill_during_publishing(record_fault, tmp_path, reference, sample):
     leaked = after_kill(chain)
 
     refresh(chain)
-    assert_converged(chain, reference, sample)
+    assert_converged(chain, reference, two_month_sample)
     assert not leaked, (LEAK_MESSAGE, leaked)
 
 
@@ -224,13 +215,14 @@ def test_disk_full_while_publishing_keeps_the_previous_publication(record_fault,
     assert mart_checksums(chain, published) == checksums
 
 
-def test_disk_full_while_loading_keeps_the_previous_state(record_fault, tmp_path, reference, sample, monkeypatch):
+def test_disk_full_while_loading_keeps_the_previous_state(record_fault, tmp_path, reference, two_month_sample,
+                                                          monkeypatch):
     record_fault("disk full (ENOSPC) while loading")
     chain, _ = reference
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(chain.warehouse, warehouse)
     landing = tmp_path / "landing"
-    trains = next((sample / "corridor_trains").glob("trains_2021-11_*.csv"))
+    trains = next((two_month_sample / "corridor_trains").glob("trains_2021-11_*.csv"))
     correction = landing / "corridor_trains" / "trains_2021-11_20211230.csv"
     correction.parent.mkdir(parents=True)
     correction.write_bytes(trains.read_bytes().replace(b"inbound", b"outbound", 1))
@@ -276,7 +268,7 @@ def _listening_addresses(port: int) -> set[str]:
             if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port}
 
 
-def test_daemon_killed_and_restarted_while_files_arrive(record_fault, tmp_path, reference, sample):
+def test_daemon_killed_and_restarted_while_files_arrive(record_fault, tmp_path, reference, two_month_sample):
     """One feed's first month starts a run; the rest of the files land; the UI, the daemon
     and that run are SIGKILLed together. The next UI must mark the dead run failed, retry
     it, launch runs for every file that landed meanwhile and converge to the reference."""
@@ -284,13 +276,14 @@ def test_daemon_killed_and_restarted_while_files_arrive(record_fault, tmp_path, 
     chain = new_chain(tmp_path)
     home = tmp_path / "dagster_home"
     # A single first run keeps the queue short after the restart: the runs in CI's time.
-    first = [p for p in sample.rglob("*") if p.is_file() and p.parent.name == FIRST_FEED and EARLY_MONTH in p.name]
-    rest = [p for p in sample.rglob("*") if p.is_file() and p not in first]
+    first = [p for p in two_month_sample.rglob("*")
+             if p.is_file() and p.parent.name == FIRST_FEED and EARLY_MONTH in p.name]
+    rest = [p for p in two_month_sample.rglob("*") if p.is_file() and p not in first]
     assert first and rest
 
     def arrive(files):
         for path in files:
-            deliver(chain.root / "landing" / path.relative_to(sample), path.read_bytes())
+            deliver(chain.root / "landing" / path.relative_to(two_month_sample), path.read_bytes())
 
     arrive(first)
     ui = start_ui(chain.env, tmp_path / "ui-1.log")
@@ -320,7 +313,7 @@ def test_daemon_killed_and_restarted_while_files_arrive(record_fault, tmp_path, 
     # The queued runs left over after convergence (nothing new to load) were interrupted by
     # the stop, so staging files or a STARTED run may remain: the next run clears them.
     assert mart_checksums(chain) == reference[1]
-    assert_every_file_accounted_once(chain, landing_names(sample))
+    assert_every_file_accounted_once(chain, landing_names(two_month_sample))
     runs = {run.run_id: run for run in _runs(home)}
     for run_id in in_flight:  # the instance tells what happened: failed as gone, then retried
         assert runs[run_id].status == dg.DagsterRunStatus.FAILURE

@@ -126,6 +126,13 @@ def one_file(landing: Path, feed: str, pattern: str) -> Path:
     return path
 
 
+def copied_beside(source: Path, name: str, extra: bytes) -> Path:
+    """source under another name in its folder, ``extra`` appended so its bytes differ."""
+    target = source.with_name(name)
+    target.write_bytes(source.read_bytes() + extra)
+    return target
+
+
 def with_vintage(path: Path, vintage: str) -> Path:
     """The same landing name with another VINTAGE (the last ``_`` field before the extension)."""
     stem, _, _ = path.stem.rpartition("_")
@@ -178,9 +185,7 @@ def _continent_off_world(landing: Path) -> Path:
 
 def _next_month_train_log(landing: Path) -> Path:
     source = one_file(landing, "corridor_trains", "trains_2021-11_*.csv")
-    target = source.with_name("trains_2021-12_20220105.csv")
-    target.write_bytes(source.read_bytes() + b"\n")  # other bytes: not a duplicate of the November log
-    return target
+    return copied_beside(source, "trains_2021-12_20220105.csv", b"\n")  # not a duplicate of the November log
 
 
 def _vintage_inside_the_period(landing: Path) -> Path:
@@ -211,9 +216,7 @@ def _row_of_another_month(landing: Path) -> Path:
 
 def _january_bulletin(landing: Path) -> Path:
     source = one_file(landing, "customs_bulletin", "cq_bulletin_2021-11_*.xlsx")
-    target = source.with_name("cq_bulletin_2021-01_20210220.xlsx")
-    target.write_bytes(source.read_bytes() + b"\0")  # other bytes: not a duplicate of the November file
-    return target
+    return copied_beside(source, "cq_bulletin_2021-01_20210220.xlsx", b"\0")  # not a duplicate of the November file
 
 
 def _departure_without_offset(landing: Path) -> Path:

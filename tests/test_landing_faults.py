@@ -31,7 +31,6 @@ from orchestration.ingest import loader as loader_module
 from orchestration.ingest.landing_zone import deliveries, landing_files
 from orchestration.ingest.loader import RawLoader
 from orchestration.periods import FIRST_MONTH, month_key
-from tools.sample_data import generate
 from orchestration.settings import REPO_ROOT
 from tests.support import landing_factory as factory
 from tests.support.producers import Producer
@@ -41,16 +40,9 @@ TODAY = date(2022, 1, 10)  # after every generated vintage
 TRAINS = "corridor_trains"
 
 
-@pytest.fixture(scope="module")
-def generated(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("generated")
-    generate(root, through=MONTH, only_from=MONTH, detail_rows=100)
-    return root
-
-
 @pytest.fixture
-def landing(generated, tmp_path) -> Path:
-    return factory.copy_tree(generated, tmp_path / "landing")
+def landing(november_sample, tmp_path) -> Path:
+    return factory.copy_tree(november_sample, tmp_path / "landing")
 
 
 @pytest.fixture

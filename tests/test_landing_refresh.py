@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from tools.sample_data import generate
 from tests.support.producers import Producer
 from tests.support.reliability_helpers import (
     RefreshProcess,
@@ -27,14 +26,6 @@ from tests.support.reliability_helpers import (
 
 pytestmark = pytest.mark.slow
 
-FIRST, LAST = date(2021, 10, 1), date(2021, 11, 1)
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("sample")
-    generate(out, first=FIRST, through=LAST, detail_rows=200)
-    return out
 
 
 def published_months(chain) -> list[str]:
@@ -43,8 +34,8 @@ def published_months(chain) -> list[str]:
     return [month for (month,) in rows["months"]]
 
 
-def test_refresh_leaves_a_file_its_producer_still_writes_and_loads_it_once_complete(tmp_path, sample):
-    chain = new_chain(tmp_path, sample)
+def test_refresh_leaves_a_file_its_producer_still_writes_and_loads_it_once_complete(tmp_path, two_month_sample):
+    chain = new_chain(tmp_path, two_month_sample)
     extract = next((chain.root / "landing" / "customs_detail").glob("cq_detail_2021-11_export_*.csv"))
     complete = extract.read_bytes()
     extract.unlink()
@@ -65,8 +56,8 @@ def test_refresh_leaves_a_file_its_producer_still_writes_and_loads_it_once_compl
     assert {status for _, status, _ in rows} == {"loaded"}
 
 
-def test_two_refreshes_started_together_take_turns_and_both_months_are_published(tmp_path, sample):
-    chain = new_chain(tmp_path, sample)
+def test_two_refreshes_started_together_take_turns_and_both_months_are_published(tmp_path, two_month_sample):
+    chain = new_chain(tmp_path, two_month_sample)
     october = RefreshProcess(chain, "--from", "2021-10", "--to", "2021-10")
     november = RefreshProcess(chain, "--from", "2021-11", "--to", "2021-11")
     assert october.wait() == 0, "".join(october.lines[-40:])
@@ -91,8 +82,8 @@ FILL = textwrap.dedent(
 )
 
 
-def test_a_full_dagster_home_stops_the_refresh_with_a_message_and_the_next_one_publishes(tmp_path, sample):
-    chain = new_chain(tmp_path, sample)
+def test_a_full_dagster_home_stops_the_refresh_with_a_message_and_the_next_one_publishes(tmp_path, two_month_sample):
+    chain = new_chain(tmp_path, two_month_sample)
     home = chain.root / "dagster_home"
     config = (home / "dagster.yaml").read_text()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(home)], capture_output=True)

@@ -126,6 +126,12 @@ def _check_totals(totals: list[dict], periods: dict[str, str]) -> None:
             )
 
 
+def _require_rows_sum(where: str, parts: list[dict], total: dict, key: str) -> None:
+    """Rows in 万元 that must add up to another row, each part within its own rounding."""
+    _require(where, sum((_value(row, key) for row in parts), Decimal(0)), _value(total, key),
+             sum_tolerance(ROUNDING_WAN_CNY, len(parts)), WAN, "万元")
+
+
 def _check_continents(partners: list[dict], periods: dict[str, str]) -> None:
     for flow, flow_zh in FLOW_ZH.items():
         rows = [row for row in partners if row["flow"] == flow]
@@ -134,14 +140,10 @@ def _check_continents(partners: list[dict], periods: dict[str, str]) -> None:
         for period, label in periods.items():
             key = f"{period}_value_cny"
             continent_rows = ", ".join(str(row["source_row"]) for row in continents)
-            _require(
+            _require_rows_sum(
                 f"sheet 国别地区 {flow_zh} {label}: continents (rows {continent_rows}) "
                 f"against 总值 (row {world['source_row']})",
-                sum((_value(row, key) for row in continents), Decimal(0)),
-                _value(world, key),
-                sum_tolerance(ROUNDING_WAN_CNY, len(continents)),
-                WAN,
-                "万元",
+                continents, world, key,
             )
 
 
@@ -177,15 +179,11 @@ def _check_groups(partners: list[dict], periods: dict[str, str], reference_month
                       and code_of.get(row["partner_name_zh"]) in members.get(code_of.get(group["partner_name_zh"]), ())]
             for period, label in periods.items():
                 key = f"{period}_value_cny"
-                _require(
+                _require_rows_sum(
                     f"sheet {PARTNERS_SHEET} {flow_zh} {label}: the members of {group['partner_name_zh']} "
                     f"(rows {', '.join(str(row['source_row']) for row in listed) or 'none'}) "
                     f"against its row {group['source_row']}",
-                    sum((_value(row, key) for row in listed), Decimal(0)),
-                    _value(group, key),
-                    sum_tolerance(ROUNDING_WAN_CNY, len(listed)),
-                    WAN,
-                    "万元",
+                    listed, group, key,
                 )
 
 
@@ -197,20 +195,12 @@ def _check_trade_modes(trade_modes: list[dict], periods: dict[str, str]) -> None
         subs = [row for row in rows if row["is_sub_item"]]
         for period, label in periods.items():
             key = f"{period}_value_cny"
-            _require(
+            _require_rows_sum(
                 f"sheet 贸易方式 {flow_zh} {label}: {' + '.join(TRADE_MODE_PARTS)} against 总值",
-                sum((_value(by_name[name], key) for name in TRADE_MODE_PARTS), Decimal(0)),
-                _value(by_name["总值"], key),
-                sum_tolerance(ROUNDING_WAN_CNY, len(TRADE_MODE_PARTS)),
-                WAN,
-                "万元",
+                [by_name[name] for name in TRADE_MODE_PARTS], by_name["总值"], key,
             )
-            _require(
+            _require_rows_sum(
                 f"sheet 贸易方式 {flow_zh} {label}: the 其中 rows "
                 f"against 加工贸易 (row {processing['source_row']})",
-                sum((_value(row, key) for row in subs), Decimal(0)),
-                _value(processing, key),
-                sum_tolerance(ROUNDING_WAN_CNY, len(subs)),
-                WAN,
-                "万元",
+                subs, processing, key,
             )

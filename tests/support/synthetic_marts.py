@@ -52,23 +52,17 @@ DIM_PARTNER = [
     ("ID", "country", "Indonesia", "印度尼西亚", "112", "IDN", "ASIA", ["ASEAN"]),
     ("DE", "country", "Germany", "德国", "304", "DEU", "EUROPE", ["EU"]),
 ]
-COMMODITIES = {  # flow -> (name_zh, name_en, unit, share of the flow, overlapping aggregate)
-    "exports": [
-        ("机电产品*", "mechanical and electrical products*", "-", 0.85, True),
-        ("笔记本电脑", "laptop computers", "台", 0.40, False),
-        ("集成电路", "integrated circuits", "个", 0.07, False),
-        ("汽车", "automobiles", "辆", 0.06, False),
-        ("摩托车", "motorcycles", "辆", 0.05, False),
-        ("鲜柠檬", "fresh lemons", "千克", 0.001, False),
-    ],
-    "imports": [
-        ("机电产品*", "mechanical and electrical products*", "-", 0.70, True),
-        ("集成电路", "integrated circuits", "个", 0.35, False),
-        ("金属矿及矿砂", "metal ores", "吨", 0.10, False),
-        ("天然橡胶", "natural rubber", "吨", 0.02, False),
-        ("大米", "rice", "吨", 0.005, False),
-    ],
-}
+COMMODITIES = [  # (name_zh, name_en, unit, {flow: share of the flow}, overlapping aggregate)
+    ("机电产品*", "mechanical and electrical products*", "-", {"exports": 0.85, "imports": 0.70}, True),
+    ("笔记本电脑", "laptop computers", "台", {"exports": 0.40}, False),
+    ("集成电路", "integrated circuits", "个", {"exports": 0.07, "imports": 0.35}, False),
+    ("汽车", "automobiles", "辆", {"exports": 0.06}, False),
+    ("摩托车", "motorcycles", "辆", {"exports": 0.05}, False),
+    ("鲜柠檬", "fresh lemons", "千克", {"exports": 0.001}, False),
+    ("金属矿及矿砂", "metal ores", "吨", {"imports": 0.10}, False),
+    ("天然橡胶", "natural rubber", "吨", {"imports": 0.02}, False),
+    ("大米", "rice", "吨", {"imports": 0.005}, False),
+]
 # ILSTC rail-sea trains per year; 2021 covers January-November (393 in the first quarter).
 TRAINS = {2018: 605, 2019: 1130, 2020: 1650, 2021: 1950}
 
@@ -272,9 +266,12 @@ def _partner_annual(monthly: pd.DataFrame) -> pd.DataFrame:
 
 def _commodities(monthly: pd.DataFrame) -> pd.DataFrame:
     rows = []
-    for flow, items in COMMODITIES.items():
+    for flow in ("exports", "imports"):
         flow_rows = monthly[(monthly["flow"] == flow) & (monthly["year"] >= 2020)].sort_values("period_start")
-        for name_zh, name_en, unit, share, overlapping in items:
+        for name_zh, name_en, unit, shares, overlapping in COMMODITIES:
+            if flow not in shares:
+                continue
+            share = shares[flow]
             ytd, ytd_qty, year = Decimal(0), Decimal(0), None
             for r in flow_rows.itertuples():
                 if r.year != year:

@@ -197,13 +197,17 @@ case("b_inf_text", REFUSED, "bad_value", "implausible_value")(
     lambda z: bulletin_variant(z, sheet_cell("总值表", "C6", "inf")))
 
 
+def _row_named(ws, name: str, min_row: int):
+    """The first row from min_row whose label, its full-width indent stripped, is name."""
+    for row in ws.iter_rows(min_row=min_row):
+        if row[0].value and str(row[0].value).strip("\u3000") == name:
+            return row
+    raise AssertionError(f"{name} not in sheet {ws.title}")
+
+
 def _negative_partner(wb):
-    ws = wb["国别地区"]
-    for row in ws.iter_rows(min_row=6):
-        if row[0].value and str(row[0].value).strip("\u3000") == "越南":
-            row[1].value = -abs(row[1].value)
-            return
-    raise AssertionError("越南 not found")
+    row = _row_named(wb["国别地区"], "越南", min_row=6)
+    row[1].value = -abs(row[1].value)
 
 
 case("b_negative_partner_value", REFUSED, "negative_value")(lambda z: bulletin_variant(z, _negative_partner))
@@ -213,11 +217,8 @@ case("b_internal_sums_world_off", REFUSED, "internal_sums")(
 
 def _rename_first(sheet: str, old: str, new: str):
     def edit(wb):
-        for row in wb[sheet].iter_rows(min_row=4):
-            if row[0].value and str(row[0].value).strip("\u3000") == old:
-                row[0].value = str(row[0].value).replace(old, new)
-                return
-        raise AssertionError(f"{old} not in {sheet}")
+        row = _row_named(wb[sheet], old, min_row=4)
+        row[0].value = str(row[0].value).replace(old, new)
     return edit
 
 
@@ -230,12 +231,10 @@ case("b_unknown_trade_mode", REFUSED, "not_in_reference", "wrong_layout")(
 
 def _duplicate_partner_row(wb):
     ws = wb["国别地区"]
-    for row in ws.iter_rows(min_row=6):
-        if row[0].value and str(row[0].value).strip("\u3000") == "越南":
-            ws.insert_rows(row[0].row + 1)
-            for cell in row:
-                ws.cell(row=cell.row + 1, column=cell.column, value=cell.value)
-            return
+    row = _row_named(ws, "越南", min_row=6)
+    ws.insert_rows(row[0].row + 1)
+    for cell in row:
+        ws.cell(row=cell.row + 1, column=cell.column, value=cell.value)
 
 
 case("b_duplicate_partner_row", REFUSED, "duplicate_record", "internal_sums")(
