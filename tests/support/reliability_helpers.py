@@ -25,21 +25,24 @@ FINAL_STATUSES = ("loaded", "superseded", "duplicate", "refused")
 RUN_TIMEOUT_SECONDS = 900
 
 # Per published table: rows, distinct rows and an order-free checksum of every column but
-# the moments of the build itself (when a file was loaded, when the marts were published),
-# which legitimately differ between two builds of the same files.
-BUILD_MOMENT_COLUMNS = {"dim_source_file": ("loaded_at",), "publication": ("published_at", "marts_published_at")}
+# those that name the build itself (a file's load id and time, when the marts were
+# published), which legitimately differ between two builds of the same files.
+BUILD_EVENT_COLUMNS = {
+    "dim_source_file": ("load_id", "loaded_at"),
+    "publication": ("published_at", "marts_published_at"),
+}
 CHECKSUM_SCRIPT = textwrap.dedent(
     """
     import json, sys
     from pathlib import Path
     from orchestration.publish.publication import open_published
     con = open_published(Path(sys.argv[1]))
-    moments = json.loads(sys.argv[2])
+    build_event_columns = json.loads(sys.argv[2])
     tables = [t for (t,) in con.execute(
         "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
     out = {}
     for table in tables:
-        excluded = ", ".join(f'"{c}"' for c in moments.get(table, ()))
+        excluded = ", ".join(f'"{c}"' for c in build_event_columns.get(table, ()))
         columns = f"* exclude ({excluded})" if excluded else "*"
         rows, distinct, checksum = con.execute(
             f'select count(*), count(distinct t), cast(sum(hash(t)) as varchar)'
@@ -73,7 +76,7 @@ def landing_names(landing: Path) -> set[str]:
 def mart_checksums(chain: ChainFolder, published: Path | None = None) -> dict[str, list]:
     """Read as a BI reader does, in a process of its own."""
     done = subprocess.run(
-        [sys.executable, "-c", CHECKSUM_SCRIPT, str(published or chain.published), json.dumps(BUILD_MOMENT_COLUMNS)],
+        [sys.executable, "-c", CHECKSUM_SCRIPT, str(published or chain.published), json.dumps(BUILD_EVENT_COLUMNS)],
         cwd=REPO, env=chain.env, check=True, capture_output=True, text=True, timeout=300,
     )
     return json.loads(done.stdout)
