@@ -27,7 +27,7 @@ from streamlit.testing.v1.element_tree import Dataframe
 from dashboard import queries
 from orchestration.publish.publication import DB_NAME, open_published, publish, republish_stale
 from tests.support.chain import REPO
-from tests.test_screenshots import CHROMIUM, CHROMIUM_FLAGS, MAX_PNG_BYTES, assert_looks_like_a_page
+from tests.support.screenshots import CHROMIUM, CHROMIUM_FLAGS, MAX_PNG_BYTES, assert_looks_like_a_page
 from tests.support.ui_helpers import free_port
 
 APP = REPO / "dashboard" / "app.py"

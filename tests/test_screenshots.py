@@ -8,35 +8,20 @@ committed); docs/images/ holds copies chosen by hand from there.
 from __future__ import annotations
 
 import os
-import struct
 import subprocess
 import tempfile
-import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from tests.support.chain import REPO
+from tests.support.screenshots import CHROMIUM, CHROMIUM_FLAGS, MAX_PNG_BYTES, assert_looks_like_a_page
 from tests.support.ui_helpers import graphql, loaded, start_webserver
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = REPO / "test-artifacts"
-MAX_PNG_BYTES = 500 * 1024
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--enable-logging=stderr",
-    "--v=0",
-]
 # The UI draws the graph after several GraphQL round trips and a layout pass.
 UI_RENDER_BUDGET_MS = 15000
 
@@ -70,74 +55,6 @@ def screenshot(tmp_path: Path, url: str, name: str, window: str, budget_ms: int)
 def page_errors(log: str) -> list[str]:
     """Console output and uncaught exceptions of the page, from Chromium's log."""
     return [line for line in log.splitlines() if ":CONSOLE" in line or "Uncaught" in line]
-
-
-def png_pixels(path: Path) -> np.ndarray:
-    """The pixels of an 8-bit RGB(A) PNG as a height x width x 3 array, decoded with zlib."""
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
-    offset, compressed, header = 8, b"", None
-    while offset < len(data):
-        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
-        body = data[offset + 8 : offset + 8 + length]
-        if kind == b"IHDR":
-            header = struct.unpack(">IIBBBBB", body)
-        elif kind == b"IDAT":
-            compressed += body
-        offset += 12 + length
-    width, height, depth, colour, _, _, interlace = header
-    assert depth == 8 and colour in (2, 6) and interlace == 0, header
-    channels = 3 if colour == 2 else 4
-    stride = width * channels
-    lines = np.frombuffer(zlib.decompress(compressed), dtype=np.uint8).reshape(height, stride + 1)
-    image = np.zeros((height, stride), dtype=np.uint8)
-    previous = np.zeros(stride, dtype=np.int64)
-    for y in range(height):
-        filtered = lines[y, 1:].astype(np.int64)
-        kind = lines[y, 0]
-        if kind == 0:
-            line = filtered
-        elif kind == 1:  # Sub: a running sum along each channel
-            line = np.cumsum(filtered.reshape(width, channels), axis=0).reshape(stride) & 0xFF
-        elif kind == 2:  # Up
-            line = (filtered + previous) & 0xFF
-        else:  # Average and Paeth depend on the byte just decoded: one byte at a time
-            line = unfilter_sequential(kind, filtered.tolist(), previous.tolist(), channels)
-        image[y] = line
-        previous = line
-    return image.reshape(height, width, channels)[:, :, :3]
-
-
-def unfilter_sequential(kind: int, filtered: list[int], previous: list[int], channels: int) -> np.ndarray:
-    line = [0] * len(filtered)
-    for i, value in enumerate(filtered):
-        left = line[i - channels] if i >= channels else 0
-        up = previous[i]
-        if kind == 3:
-            line[i] = (value + (left + up) // 2) & 0xFF
-            continue
-        up_left = previous[i - channels] if i >= channels else 0
-        estimate = left + up - up_left
-        near_left, near_up, near_up_left = abs(estimate - left), abs(estimate - up), abs(estimate - up_left)
-        if near_left <= near_up and near_left <= near_up_left:
-            predictor = left
-        elif near_up <= near_up_left:
-            predictor = up
-        else:
-            predictor = up_left
-        line[i] = (value + predictor) & 0xFF
-    return np.array(line, dtype=np.int64)
-
-
-def assert_looks_like_a_page(png: Path, width: int, height: int) -> None:
-    """Under the size limit, the size asked for, and not blank: inked pixels in many colours."""
-    assert png.stat().st_size < MAX_PNG_BYTES, png.stat().st_size
-    pixels = png_pixels(png)
-    assert pixels.shape[:2] == (height, width), pixels.shape
-    inked = (pixels.min(axis=2) < 235).mean()
-    colours = len(np.unique(pixels.reshape(-1, 3), axis=0))
-    assert inked > 0.01, f"{png.name} is blank: {inked:.1%} of pixels inked"
-    assert colours > 300, f"{png.name} has only {colours} colours"
 
 
 @pytest.fixture(scope="module")
