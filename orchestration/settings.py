@@ -61,3 +61,27 @@ def scratch_dir() -> Path | None:
 def reference_dir() -> Path:
     """Reference data ships as dbt seeds; Python reads the same files."""
     return REPO_ROOT / "dbt_project" / "seeds"
+
+
+def lake_dir() -> Path:
+    """The raw lake (Parquet in hive layout, written by the loader), and on Spark the
+    Parquet files of every table dbt builds (<lake>/marts/<table>, ...)."""
+    return _path("WAREHOUSE_LAKE", REPO_ROOT / "data" / "lake")
+
+
+# The dbt targets of profiles.yml that WAREHOUSE_ENGINE may name; duckdb is the default.
+ENGINES = ("duckdb", "spark", "spark_thrift")
+
+
+def engine() -> str:
+    """The dbt target a refresh builds with: the embedded DuckDB warehouse, or Spark (in
+    this process on local cores or a standalone master, or a cluster's Thrift server)."""
+    value = os.environ.get("WAREHOUSE_ENGINE", "duckdb").strip() or "duckdb"
+    if value not in ENGINES:
+        raise ValueError(f"WAREHOUSE_ENGINE is {value!r}; it takes one of {', '.join(ENGINES)}")
+    return value
+
+
+def builds_on_spark() -> bool:
+    """Spark writes the marts as Parquet under the lake; DuckDB into the warehouse file."""
+    return engine() != "duckdb"

@@ -20,12 +20,14 @@ os.environ["DO_NOT_TRACK"] = "1"
 def pytest_addoption(parser):
     parser.addoption("--run-slow", action="store_true", help="also run the suites marked slow")
     parser.addoption("--run-soak", action="store_true", help="also run the suites marked soak")
+    parser.addoption("--run-spark", action="store_true", help="also run the suites marked spark (make spark)")
 
 
 def pytest_collection_modifyitems(config, items):
     skips = {
         "slow": pytest.mark.skip(reason="slow suite: run with --run-slow (CI does)"),
         "soak": pytest.mark.skip(reason="soak suite: run with --run-soak (not in CI)"),
+        "spark": pytest.mark.skip(reason="Spark suite: run with --run-spark (make spark installs Spark and does)"),
     }
     for item in items:
         for marker, skip in skips.items():

@@ -24,10 +24,10 @@ with published (id, measure, year, period_key, flow, partner, published_value) a
 
 monthly as (
     select period_key, flow, 'WORLD' as partner,
-           value_cny / 1e8 as month_value, ytd_value_cny / 1e8 as ytd_value, yoy_pct, ytd_yoy_pct, null::integer as ytd_rank
+           value_cny / 1e8 as month_value, ytd_value_cny / 1e8 as ytd_value, yoy_pct, ytd_yoy_pct, cast(null as integer) as ytd_rank
     from {{ ref('fct_trade_monthly') }}
     union all
-    select strftime(reference_month, '%Y-%m'), flow, partner,
+    select {{ format_year_month('reference_month') }}, flow, partner,
            value_cny / 1e8, ytd_value_cny / 1e8, null, ytd_yoy_pct, ytd_rank
     from {{ ref('fct_partner_trade') }}
     where partner <> 'WORLD'

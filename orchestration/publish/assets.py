@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from orchestration import settings
 from orchestration.automation.release_calendar import PUBLICATION_DEADLINE_CRON, PUBLICATION_WINDOW
 from orchestration.ingest.assets import OWNERS
 from orchestration.partitions import TIMEZONE
@@ -21,6 +22,7 @@ from orchestration.publish.publication import (
     open_published,
     publication_state,
     publish,
+    publish_parquet_marts,
     republish_stale,
 )
 from orchestration.resources import PublishedMarts
@@ -50,7 +52,10 @@ def _mart_keys() -> list[dg.AssetKey]:
     "verified, then swapped in atomically.",
 )
 def published_marts(context: dg.AssetExecutionContext, warehouse: DuckDBResource, published: PublishedMarts):
-    result = publish(warehouse_db=Path(warehouse.database), published_dir=published.path)
+    if settings.builds_on_spark():
+        result = publish_parquet_marts(settings.lake_dir() / "marts", published.path)
+    else:
+        result = publish(warehouse_db=Path(warehouse.database), published_dir=published.path)
     context.log.info(f"published {result.publication_id} to {result.path}")
     return dg.MaterializeResult(
         metadata={

@@ -108,6 +108,23 @@ def publish(
     )
 
 
+def publish_parquet_marts(marts_dir: Path, published_dir: Path) -> PublicationResult:
+    """Publishes the marts a Spark target built: each table is a folder of Parquet files,
+    ``marts_dir/<table>/*.parquet``, read here as DuckDB views and published as
+    ``publish`` publishes the warehouse's (same file, Parquet set and verification)."""
+    folders = sorted(folder for folder in Path(marts_dir).glob("*") if any(folder.glob("*.parquet")))
+    if not folders:
+        raise PublicationError(f"no Parquet marts in {marts_dir}")
+    with duckdb.connect() as con:
+        con.execute(f"create schema {SCHEMA}")
+        for folder in folders:
+            con.execute(
+                f'create view {SCHEMA}."{folder.name}" as'
+                f" select * from read_parquet({_sql_string(folder / '*.parquet')})"
+            )
+        return publish(con, published_dir)
+
+
 def republish_stale(published_dir: Path, reason: str) -> PublicationResult:
     """Republishes the current publication's marts unchanged, marked stale with ``reason``:
     what a refresh does when it cannot publish new marts, so readers see that the data

@@ -160,9 +160,12 @@ dbt_defs = [dbt_warehouse]
 
 def dbt_resource() -> DbtCliResource:
     # The dbt next to this interpreter: the venv need not be on PATH (e.g. .venv/bin/dagster).
+    # The target is the engine the configuration names (WAREHOUSE_ENGINE): the same
+    # project, assets and checks on DuckDB or Spark.
     beside = Path(sys.executable).with_name("dbt")
     return DbtCliResource(
         project_dir=dbt_project,
         profiles_dir=str(settings.REPO_ROOT),
+        target=settings.engine(),
         dbt_executable=str(beside) if beside.exists() else "dbt",
     )

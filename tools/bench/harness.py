@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from orchestration import settings
-from tools.bench import report
+from tools.bench import report, spark_build
 from tools.bench.dataset import (
     DatasetParams,
     data_lines,
@@ -227,6 +227,7 @@ class Bench:
             "ratio_model_time": project["model_seconds"] / baseline.seconds,
             "allowance_s": allowance,
             "ratio_fixed_to_allowance": project["fixed_s"] / allowance,
+            "spark": spark_build.spark_full_build(self.warehouse, self.work / "lake"),
         }
 
     def incremental(self) -> dict:

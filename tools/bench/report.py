@@ -9,6 +9,8 @@ from pathlib import Path
 
 import psutil
 
+from tools.bench import spark_build
+
 DOCS_BEGIN = "<!-- bench:results:begin -->"
 DOCS_END = "<!-- bench:results:end -->"
 GIB = 1 << 30
@@ -117,6 +119,8 @@ def _build_rows(build: dict) -> list[tuple]:
             (f"  why: dbt's fixed cost (start-up, parse, artifacts) vs what {BUILD_TARGET}x leaves it beside the SQL",
              _seconds(build["project"]["fixed_s"]), _seconds(build["allowance_s"]),
              f"{build['ratio_fixed_to_allowance']:.2f}", "", "(information)"))
+    if spark := spark_build.report_row(build.get("spark")):
+        rows.append(spark)
     return rows
 
 

@@ -12,7 +12,7 @@ as_of as (
 ),
 
 current_groups as (
-    select m.member_partner, string_agg(m.group_partner, ',' order by m.group_partner) as groups
+    select m.member_partner, {{ ordered_string_agg('m.group_partner', ',', 'm.group_partner') }} as groups
     from memberships as m
     cross join as_of as a
     where m.valid_from <= coalesce(a.as_of_date, current_date)
@@ -23,10 +23,10 @@ current_groups as (
 history as (
     select
         member_partner,
-        string_agg(
-            group_partner || ' ' || coalesce(cast(valid_from as varchar), '') || '..' || coalesce(cast(valid_to as varchar), ''),
-            '; ' order by valid_from, group_partner
-        ) as group_history
+        {{ ordered_string_agg(
+            "group_partner || ' ' || coalesce(cast(valid_from as string), '') || '..' || coalesce(cast(valid_to as string), '')",
+            '; ', 'valid_from, group_partner'
+        ) }} as group_history
     from memberships
     group by member_partner
 )

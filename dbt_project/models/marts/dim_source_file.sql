@@ -4,11 +4,15 @@
   latest vintage of its feed, period and flow (THE vintage rule,
   int_landing__latest_vintages), 'superseded' once a later vintage replaces it.
 #}
-with files as (
-    select *
+-- The latest accepted load of each file (Spark 4.0 parses no QUALIFY).
+with accepted as (
+    select *, row_number() over (partition by file_sha256 order by finished_at desc) as load_recency
     from {{ ref('stg_warehouse__load_audit') }}
     where status in ('loaded', 'superseded')
-    qualify row_number() over (partition by file_sha256 order by finished_at desc) = 1
+),
+
+files as (
+    select * from accepted where load_recency = 1
 ),
 
 latest as (

@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month_start',
-        on_schema_change='sync_all_columns'
-    )
-}}
+{{ config(**monthly_incremental_config('month_start')) }}
 {#
   The latest-vintage train log of each month, per month x service: trains, TEU, cargo
   value. Trains are always monthly (no combined January-February).

@@ -33,7 +33,7 @@ periods as (
 ),
 
 members as (
-    select reference_month, member_partner, string_agg(group_partner, ',' order by group_partner) as member_of
+    select reference_month, member_partner, {{ ordered_string_agg('group_partner', ',', 'group_partner') }} as member_of
     from {{ ref('int_partners__group_memberships') }}
     group by reference_month, member_partner
 ),

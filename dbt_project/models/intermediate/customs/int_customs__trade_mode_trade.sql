@@ -24,8 +24,8 @@ codes as (
         m.reference_month,
         m.flow,
         m.trade_mode_name_zh,
-        string_agg(r.trade_mode_code, ',' order by r.trade_mode_code) as trade_mode_codes,
-        string_agg(r.name_en, '; ' order by r.trade_mode_code)         as trade_mode_names_en
+        {{ ordered_string_agg('r.trade_mode_code', ',', 'r.trade_mode_code') }} as trade_mode_codes,
+        {{ ordered_string_agg('r.name_en', '; ', 'r.trade_mode_code') }} as trade_mode_names_en
     from modes as m
     inner join reference as r
         on (not m.is_sub_item and r.bulletin_row_zh = m.trade_mode_name_zh)

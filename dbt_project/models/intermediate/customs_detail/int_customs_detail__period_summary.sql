@@ -1,11 +1,4 @@
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='reference_month',
-        on_schema_change='sync_all_columns'
-    )
-}}
+{{ config(**monthly_incremental_config('reference_month')) }}
 {#
   The detail extract of the latest vintage per period and flow, aggregated to
   period x flow x partner_code x hs_chapter x trade_mode_code.

@@ -8,14 +8,7 @@
   rows of its months (a view re-scanned the whole raw detail each time a model read it).
   delete+insert on reference_month replaces every feed's rows of the months re-read.
 #}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='reference_month',
-        on_schema_change='sync_all_columns'
-    )
-}}
+{{ config(**monthly_incremental_config('reference_month')) }}
 with bulletin_files as (
     select reference_month, months_in_period, period_start, period_end, vintage from {{ ref('stg_customs__bulletin_totals') }} where true {{ period_window_filter('period_start', 'period_end', 'reference_month') }}
     union

@@ -18,10 +18,10 @@ names as (
         b.partner_name_zh,
         b.row_kind,
         b.continent_name_zh,
-        arg_max(b.source_file, b.vintage)   as source_file,
+        max_by(b.source_file, b.vintage)   as source_file,
         max(b.vintage)                      as vintage,
-        arg_max(b.source_sheet, b.vintage)  as source_sheet,
-        arg_max(b.source_row, b.vintage)    as source_row
+        max_by(b.source_sheet, b.vintage)  as source_sheet,
+        max_by(b.source_row, b.vintage)    as source_row
     from {{ ref('stg_customs__bulletin_partners') }} as b
     inner join latest as l
         on l.reference_month = b.reference_month
@@ -45,7 +45,7 @@ sectioned as (
     left join continents as c on c.continent_name_zh = n.continent_name_zh
 ),
 
-matched as (
+candidates as (
     select
         s.partner_name_zh,
         s.row_kind,
@@ -55,7 +55,12 @@ matched as (
         s.source_file,
         s.vintage,
         s.source_sheet,
-        s.source_row
+        s.source_row,
+        -- Spark 4.0 parses no QUALIFY: the first candidate is kept in the next step.
+        row_number() over (
+            partition by s.partner_name_zh, s.row_kind, s.continent_name_zh
+            order by (p.continent = s.section_continent) desc nulls last, p.partner
+        ) as candidate_rank
     from sectioned as s
     left join partners as p
         on (s.row_kind = 'world' and p.partner_kind = 'world')
@@ -64,10 +69,17 @@ matched as (
         or (s.row_kind = 'group' and p.partner_kind = 'group' and p.name_zh = s.partner_name_zh)
         or (s.row_kind = 'partner' and p.partner_kind not in ('world', 'continent', 'group', 'other')
             and p.name_zh = s.partner_name_zh)
-    qualify row_number() over (
-        partition by s.partner_name_zh, s.row_kind, s.continent_name_zh
-        order by (p.continent = s.section_continent) desc nulls last, p.partner
-    ) = 1
 )
 
-select * from matched
+select
+    partner_name_zh,
+    row_kind,
+    continent_name_zh,
+    section_continent,
+    partner,
+    source_file,
+    vintage,
+    source_sheet,
+    source_row
+from candidates
+where candidate_rank = 1

@@ -15,19 +15,19 @@ bulletins as (
 labelled as (
     select
         p.reference_month,
-        {{ month_key('p.reference_month') }}                            as period_key,
+        {{ format_year_month('p.reference_month') }}                          as period_key,
         p.period_start,
         p.period_end,
         p.months_in_period,
         cast(year(p.reference_month) as integer)                        as year,
         cast(month(p.reference_month) as integer)                       as month,
         case
-            when p.months_in_period = 2 then 'Jan-Feb ' || cast(year(p.reference_month) as varchar)
-            else strftime(p.reference_month, '%b %Y')
+            when p.months_in_period = 2 then 'Jan-Feb ' || cast(year(p.reference_month) as string)
+            else {{ format_month_name_year('p.reference_month') }}
         end                                                             as label_en,
         case
-            when p.months_in_period = 2 then cast(year(p.reference_month) as varchar) || '年1-2月'
-            else cast(year(p.reference_month) as varchar) || '年' || cast(month(p.reference_month) as varchar) || '月'
+            when p.months_in_period = 2 then cast(year(p.reference_month) as string) || '年1-2月'
+            else cast(year(p.reference_month) as string) || '年' || cast(month(p.reference_month) as string) || '月'
         end                                                             as label_zh,
         b.bulletin_vintage
     from period_list as p

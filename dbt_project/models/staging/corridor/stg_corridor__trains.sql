@@ -9,16 +9,16 @@ renamed as (
         1                                                               as months_in_period,
         cast(reference_month as date)                                   as period_start,
         {{ customs_period_end('reference_month') }}                     as period_end,
-        cast(train_id as varchar)                                       as train_id,
-        cast(service as varchar)                                        as service,
-        cast(departure_at as timestamptz)                               as departure_at,
-        cast(origin as varchar)                                         as origin,
-        cast(destination as varchar)                                    as destination,
-        cast(direction as varchar)                                      as direction,
+        cast(train_id as string)                                        as train_id,
+        cast(service as string)                                         as service,
+        departure_at,
+        cast(origin as string)                                          as origin,
+        cast(destination as string)                                     as destination,
+        cast(direction as string)                                       as direction,
         cast(wagons as integer)                                         as wagons,
         cast(teu as integer)                                            as teu,
         cast(cargo_value_cny as decimal(20, 2))                         as cargo_value_cny,
-        cast(cargo as varchar)                                          as cargo_description,
+        cast(cargo as string)                                           as cargo_description,
         {{ lineage_columns() }}
     from source
 )

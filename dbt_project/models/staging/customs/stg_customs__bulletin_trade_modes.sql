@@ -9,10 +9,10 @@ renamed as (
         cast(months_in_period as integer)                               as months_in_period,
         {{ customs_period_start('reference_month', 'months_in_period') }} as period_start,
         {{ customs_period_end('reference_month') }}                     as period_end,
-        trim(cast(trade_mode_name_zh as varchar))                       as trade_mode_name_zh,
-        trim(cast(parent_name_zh as varchar))                           as parent_name_zh,
+        trim(cast(trade_mode_name_zh as string))                       as trade_mode_name_zh,
+        trim(cast(parent_name_zh as string))                           as parent_name_zh,
         cast(is_sub_item as boolean)                                    as is_sub_item,
-        cast(flow as varchar)                                           as flow,
+        cast(flow as string)                                            as flow,
         cast(month_value_cny as decimal(20, 2))                         as month_value_cny,
         cast(ytd_value_cny as decimal(20, 2))                           as ytd_value_cny,
         {{ bulletin_lineage_columns() }}
