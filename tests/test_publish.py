@@ -319,3 +319,37 @@ def test_a_real_parquet_directory_is_refused_before_anything_is_swapped(warehous
     with pytest.raises(PublicationError, match="is not a symlink"):
         publish(warehouse, published)
     assert not (published / "trade.duckdb").exists()
+
+
+def test_marts_a_spark_target_wrote_as_parquet_are_published_the_same(warehouse: Path, tmp_path: Path) -> None:
+    # Spark writes each table as a folder of part files beside _SUCCESS and hidden checksums.
+    marts = tmp_path / "lake" / "marts"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        tables = [name for (name,) in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' and table_name <> 'publication'"
+        ).fetchall()]
+        for table in tables:
+            (marts / table).mkdir(parents=True)
+            con.execute(f"copy marts.{table} to '{marts / table / 'part-00000.snappy.parquet'}' (format parquet)")
+            (marts / table / "_SUCCESS").touch()
+            (marts / table / ".part-00000.snappy.parquet.crc").write_bytes(b"crc")
+    result = publication.publish_parquet_marts(marts, tmp_path / "published")
+
+    assert set(result.row_counts) == {*tables, "publication"}
+    with open_published(tmp_path / "published") as published:
+        published.execute(f"attach '{warehouse}' as built (read_only)")
+        for table in tables:
+            assert published.execute(
+                f"select count(*) from (select * from marts.{table} except all select * from built.marts.{table})"
+            ).fetchone()[0] == 0, table
+        assert published.execute("select status from marts.publication").fetchone() == ("fresh",)
+        assert published.execute(
+            "select data_type from information_schema.columns where table_name = 'fct_trade_monthly'"
+            " and column_name = 'value_cny' and table_catalog = current_database()"
+        ).fetchone()[0] == "DECIMAL(20,2)"
+
+
+def test_no_parquet_marts_is_a_publication_error(tmp_path: Path) -> None:
+    (tmp_path / "marts" / "fct_trade_monthly").mkdir(parents=True)
+    with pytest.raises(PublicationError, match="no Parquet marts"):
+        publication.publish_parquet_marts(tmp_path / "marts", tmp_path / "published")
