@@ -30,6 +30,13 @@ def warehouse_db() -> Path:
     return _path("WAREHOUSE_DB", REPO_ROOT / "data" / "warehouse.duckdb")
 
 
+def lake_dir() -> Path:
+    """The raw layer's Parquet lake; WAREHOUSE_LAKE, if set, is absolute or relative to the
+    repository (not the working folder), as another engine reading the lake is configured."""
+    value = os.environ.get("WAREHOUSE_LAKE")
+    return (REPO_ROOT / value).resolve() if value else REPO_ROOT / "data" / "lake"
+
+
 def published_dir() -> Path:
     return _path("PUBLISHED_DIR", REPO_ROOT / "data" / "published")
 
@@ -61,12 +68,6 @@ def scratch_dir() -> Path | None:
 def reference_dir() -> Path:
     """Reference data ships as dbt seeds; Python reads the same files."""
     return REPO_ROOT / "dbt_project" / "seeds"
-
-
-def lake_dir() -> Path:
-    """The raw lake (Parquet in hive layout, written by the loader), and on Spark the
-    Parquet files of every table dbt builds (<lake>/marts/<table>, ...)."""
-    return _path("WAREHOUSE_LAKE", REPO_ROOT / "data" / "lake")
 
 
 # The dbt targets of profiles.yml that WAREHOUSE_ENGINE may name; duckdb is the default.

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 
 from orchestration import settings
+from orchestration.transform.dbt_assets import dbt_resource
 from tools.spark_proof.compare import compare_builds
 from tools.spark_proof.lake_export import export_lake
 
@@ -93,8 +94,10 @@ def test_the_comparison_checks_column_types_and_missing_tables(tmp_path):
 def test_the_engine_names_a_dbt_target_duckdb_by_default(monkeypatch):
     monkeypatch.delenv("WAREHOUSE_ENGINE", raising=False)
     assert (settings.engine(), settings.builds_on_spark()) == ("duckdb", False)
+    assert dbt_resource().target == "duckdb"
     monkeypatch.setenv("WAREHOUSE_ENGINE", "spark")
     assert (settings.engine(), settings.builds_on_spark()) == ("spark", True)
+    assert dbt_resource().target == "spark"
     monkeypatch.setenv("WAREHOUSE_ENGINE", "trino")
     with pytest.raises(ValueError, match="duckdb, spark, spark_thrift"):
         settings.engine()
