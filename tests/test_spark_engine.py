@@ -1,5 +1,6 @@
 """The same dbt project on Spark: the sample chain built by Dagster with WAREHOUSE_ENGINE=spark
-equals the DuckDB build row for row, seeds' values included; the publication is made from
+equals the DuckDB build row for row, seeds' values included, with a file of a load the audit
+never accepted in the lake; the publication is made from
 Spark's Parquet marts; the unit tests pass on Spark; a one-month refresh rewrites only that
 month's partitions; and a build runs against a standalone master and worker.
 
@@ -31,6 +32,7 @@ INCREMENTAL_TABLES = {
     "int_corridor__trains_monthly": "month_start",
 }
 REFRESHED_MONTH = "2021-11"
+UNACCEPTED_LOAD = "load-without-audit-row"
 
 
 @dataclass
@@ -60,9 +62,22 @@ def spark_chain(sample_chain, tmp_path_factory) -> SparkChain:
     shutil.copytree(sample_chain.root, chain.root, symlinks=True)
     built = SparkChain(chain, chain.root / "lake")
     ensure_lake(chain.warehouse, built.lake)
+    _write_unaccepted_load(built.lake)
     done = built.refresh()
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-6000:]
     return built
+
+
+def _write_unaccepted_load(lake: Path) -> None:
+    """A file of a load the audit never accepted (a loader killed before its audit row):
+    November's totals doubled. The marts equal DuckDB's only if Spark never reads it."""
+    folder = lake / "raw" / "bulletin_totals" / f"reference_month={REFRESHED_MONTH}-01"
+    accepted = next(folder.glob("*.parquet"))
+    with duckdb.connect() as con:
+        con.execute(
+            f"copy (select * replace ('{UNACCEPTED_LOAD}' as load_id, month_value * 2 as month_value)"
+            f" from read_parquet('{accepted}', hive_partitioning = false)) to '{folder / UNACCEPTED_LOAD}.parquet'"
+        )
 
 
 def _report(comparisons) -> str:
