@@ -75,7 +75,7 @@ def _write_unaccepted_load(lake: Path) -> None:
     accepted = next(folder.glob("*.parquet"))
     with duckdb.connect() as con:
         con.execute(
-            f"copy (select * replace ('{UNACCEPTED_LOAD}' as load_id, month_value * 2 as month_value)"
+            f"copy (select * replace ('{UNACCEPTED_LOAD}' as load_id, cast(month_value * 2 as decimal(20, 2)) as month_value)"
             f" from read_parquet('{accepted}', hive_partitioning = false)) to '{folder / UNACCEPTED_LOAD}.parquet'"
         )
 
