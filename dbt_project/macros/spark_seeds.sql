@@ -15,7 +15,9 @@
     {%- set statements = [] -%}
     {%- for chunk in agate_table.rows | batch(batch_size) -%}
         {%- set sql -%}
-            insert into {{ this.render() }} values
+            {#- The first batch overwrites: a seed loaded again finds its dropped table's files
+                at its location, which a plain insert would add to. #}
+            insert {{ 'overwrite table' if loop.first else 'into' }} {{ this.render() }} values
             {% for row in chunk -%}
                 ({%- for value in row -%}
                     cast({{ spark_seed_literal(value) }} as {{ types[loop.index0] }}){%- if not loop.last %}, {% endif -%}
