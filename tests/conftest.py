@@ -33,6 +33,15 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def own_lake(tmp_path, monkeypatch) -> Path:
+    """A raw lake of each test's own: a warehouse a test makes never reads or sweeps the
+    repository's data/lake, nor another test's."""
+    lake = tmp_path / "lake"
+    monkeypatch.setenv("WAREHOUSE_LAKE", str(lake))
+    return lake
+
+
 @pytest.fixture(scope="session")
 def sample_chain(tmp_path_factory) -> ChainFolder:
     """The whole chain run once on the shipped sample (generator, `refresh`, publish), for
