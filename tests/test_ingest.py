@@ -511,8 +511,8 @@ def test_same_period_and_vintage_with_new_bytes_replaces_exactly_that_slice(land
 
 # -- 5. SIGKILL in the middle of a large load ---------------------------------------------
 
-# Loads one file into the warehouse in a process of its own; says when its rows are being
-# staged, and, at the kill point "committed", stops between the audit's commit and the
+# Loads one file into the warehouse in a process of its own; says when it begins to write
+# the extract's rows, and, at the kill point "committed", stops between the audit's commit and the
 # renames that make its Parquet files visible, until it is killed.
 KILLED_LOADER = textwrap.dedent(
     """
@@ -528,9 +528,9 @@ KILLED_LOADER = textwrap.dedent(
     warehouse, landing, quarantine, file, today, kill_point = sys.argv[1:]
 
     class AnnouncingLoader(RawLoader):
-        def _insert_staged(self, *args):
-            print("inserting", flush=True)
-            return super()._insert_staged(*args)
+        def _write_extracts(self, *args):
+            print("writing", flush=True)
+            return super()._write_extracts(*args)
 
     def publish_never(temporaries):
         if temporaries:  # not the start's sweep, which has nothing to rename
@@ -588,7 +588,7 @@ def test_sigkill_mid_load_leaves_no_partial_file_and_the_next_load_converges(
     )
     try:
         line = child.stdout.readline()
-        assert line == "inserting\n", f"the loader never reached its INSERT: {line!r} {_killed_output(child)}"
+        assert line == "writing\n", f"the loader never began to write: {line!r} {_killed_output(child)}"
         if kill_point == "writing":  # the COPY to the hidden Parquet file has begun
             deadline = time.monotonic() + 120
             while not _hidden_lake_files(own_lake) and child.poll() is None and time.monotonic() < deadline:

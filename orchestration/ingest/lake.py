@@ -66,19 +66,23 @@ def final_path(temporary: Path) -> Path:
 
 
 def write_temporary(con: duckdb.DuckDBPyConnection, rows_sql: str, lake: Path, table: str,
-                    reference_month: date, load_id: str) -> Path:
-    """COPY ``rows_sql`` (a SELECT of ``file_columns(table)``) to a hidden file of the load's
-    partition, flushed to disk; its path. Nothing is left behind when it fails."""
+                    reference_month: date, load_id: str, parameters: dict | None = None) -> tuple[Path, int]:
+    """COPY ``rows_sql`` (a SELECT of ``file_columns(table)``, with ``parameters``) to a
+    hidden file of the load's partition, flushed to disk; its path and row count. Nothing is
+    left behind when it fails."""
     folder = partition_dir(lake, table, reference_month)
     temporary = folder / f".{load_id}.{os.getpid()}{TEMPORARY_SUFFIX}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        con.execute(f"COPY ({rows_sql}) TO '{_quoted(temporary)}' (FORMAT parquet)")
+        count = con.execute(f"COPY ({rows_sql}) TO '{_quoted(temporary)}' (FORMAT parquet)", parameters or {}).fetchone()[0]
         _fsync(temporary)
     except (OSError, duckdb.IOException) as error:
         temporary.unlink(missing_ok=True)
         raise LakeWriteFailed(f"could not write {table} rows to the lake at {lake}: {_strerror(error)}") from error
-    return temporary
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary, count
 
 
 def publish(temporaries: Iterable[Path]) -> None:
