@@ -18,9 +18,10 @@ import pandas as pd
 import pytest
 
 from orchestration.feeds import all_raw_tables
-from orchestration.ingest import lake, load_audit
+from orchestration.ingest import lake
 from orchestration.ingest.landing_zone import landing_files
 from orchestration.ingest.loader import RawLoader
+from orchestration.publish import publication
 from tests.support import landing_factory as factory
 from tests.support.lake_checks import assert_lake_matches_audit, files_of_live_loads, visible_files
 from tools.sample_data import generate
@@ -202,3 +203,14 @@ def test_next_load_settles_what_dead_loads_left(con, landing, tmp_path, own_lake
     assert_lake_matches_audit(con, own_lake)
     assert con.execute("SELECT count(*) FROM raw.bulletin_totals WHERE load_id = ?", [committed.stem]).fetchone()[0] > 0
     assert files_of_live_loads(con) == visible_files(own_lake)
+
+
+def test_published_file_holds_the_marts_without_the_lake(published_sample, sample_chain):
+    """The BI file is copied tables only: no view, nothing that reads the lake's Parquet."""
+    with duckdb.connect(str(published_sample / publication.DB_NAME), read_only=True) as con:
+        views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()
+        tables = [row[0] for row in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'marts'").fetchall()]
+        counts = {table: con.execute(f"SELECT count(*) FROM marts.{table}").fetchone()[0] for table in tables}
+    assert views == [] and tables and all(counts.values())
+    assert any((sample_chain.root / "lake" / "raw").glob("*/*/*.parquet"))  # the chain's raw was in its lake
