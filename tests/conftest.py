@@ -34,12 +34,14 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def own_lake(tmp_path, monkeypatch) -> Path:
+def own_lake(tmp_path) -> Path:
     """A raw lake of each test's own: a warehouse a test makes never reads or sweeps the
-    repository's data/lake, nor another test's."""
+    repository's data/lake, nor another test's. Set apart from the test's own monkeypatch,
+    which a test may undo."""
     lake = tmp_path / "lake"
-    monkeypatch.setenv("WAREHOUSE_LAKE", str(lake))
-    return lake
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("WAREHOUSE_LAKE", str(lake))
+        yield lake
 
 
 @pytest.fixture(scope="session")

@@ -236,7 +236,7 @@ def test_disk_full_while_loading_keeps_the_previous_state(record_fault, tmp_path
                 for table in ("corridor_trains", "load_audit")]
 
     with duckdb.connect(str(warehouse)) as con:
-        loader = RawLoader(con, landing, tmp_path / "quarantine", date(2021, 12, 31))  # reads own_lake
+        loader = RawLoader(con, landing, tmp_path / "quarantine", date(2021, 12, 31), own_lake)
         before = raw_state(con)
         monkeypatch.setattr(load_audit, "record", _no_space)  # the last write of the transaction
         with pytest.raises(OSError, match="No space left on device"):
@@ -248,7 +248,7 @@ def test_disk_full_while_loading_keeps_the_previous_state(record_fault, tmp_path
 
     with duckdb.connect(str(warehouse)) as con:
         assert raw_state(con) == before  # and so on disk, after reopening
-        outcome = RawLoader(con, landing, tmp_path / "quarantine", date(2021, 12, 31)).load(correction)
+        outcome = RawLoader(con, landing, tmp_path / "quarantine", date(2021, 12, 31), own_lake).load(correction)
         assert outcome.status == "loaded" and outcome.rows_loaded > 0
         assert_lake_matches_audit(con, own_lake)
 
@@ -268,7 +268,7 @@ def test_disk_full_while_writing_the_lake_refuses_the_file_and_keeps_it(record_f
     delivered = correction.read_bytes()
 
     with duckdb.connect(str(warehouse)) as con:
-        loader = RawLoader(con, landing, tmp_path / "quarantine", date(2021, 12, 31))
+        loader = RawLoader(con, landing, tmp_path / "quarantine", date(2021, 12, 31), own_lake)
         before = con.execute("SELECT count(*), sum(hash(t)) FROM raw.corridor_trains t").fetchone()
         monkeypatch.setattr(lake, "_fsync", _no_space)
         outcome = loader.load(correction)
