@@ -25,7 +25,6 @@ import duckdb
 import pytest
 
 from orchestration import cli, feeds
-from orchestration.automation import sensors
 from orchestration.automation.sensors import landing_sensor
 from orchestration.feeds import FEEDS
 from orchestration.ingest import loader as loader_module
@@ -130,7 +129,6 @@ def test_the_sensor_waits_for_a_file_open_for_writing(landing, tmp_path, monkeyp
     monkeypatch.setenv("LANDING_DIR", str(landing))
     monkeypatch.setenv("WAREHOUSE_DB", str(tmp_path / "no-warehouse-yet.duckdb"))
     trains = train_log(landing)
-    monkeypatch.setattr(sensors, "time_ns", lambda: 0)  # every file newer than a look ago: two looks decide
     sensor, cursor = landing_sensor(TRAINS), None
     with dg.instance_for_test() as instance, trains.open("ab") as writer:
 
@@ -163,7 +161,6 @@ def test_a_file_named_before_the_first_month_is_refused_in_the_first_months_run(
     first = month_key(FIRST_MONTH)
     assert cli.landing_month_range() == (first, month_key(MONTH))
 
-    monkeypatch.setattr(sensors, "time_ns", lambda: 0)  # every file newer than a look ago: two looks decide
     with dg.instance_for_test() as instance:
         context = dg.build_sensor_context(instance=instance)
         landing_sensor(TRAINS)(context)  # first look: the files could still change
