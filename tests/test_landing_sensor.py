@@ -13,8 +13,7 @@ import os
 import dagster as dg
 import pytest
 
-from orchestration.automation import sensors
-from orchestration.automation.sensors import LOOK_INTERVAL_SECONDS, files_taken_by, landing_sensor
+from orchestration.automation.sensors import files_taken_by, landing_sensor
 
 FEED = "customs_bulletin"
 RANGE_START = "dagster/asset_partition_range_start"
@@ -47,23 +46,6 @@ class Watch:
 
     def launched(self) -> set[str]:
         return set(json.loads(self.cursor)["launched"])
-
-
-class Clock:
-    """The sensor's clock. At the epoch every file is newer than one interval ago, so only
-    the two-look rule decides; a test that moves it sees the settled rule."""
-
-    now_ns = 0
-
-
-@pytest.fixture(autouse=True)
-def clock(monkeypatch):
-    pinned = Clock()
-    monkeypatch.setattr(sensors, "time_ns", lambda: pinned.now_ns)
-    return pinned
-
-
-INTERVAL_NS = LOOK_INTERVAL_SECONDS * 1_000_000_000
 
 
 @pytest.fixture
@@ -148,28 +130,6 @@ def test_growing_file_waits_until_size_and_mtime_hold(landing, watch):
     assert isinstance(watch.look(), dg.SkipReason)  # it grew between the two looks
     assert json.loads(watch.cursor)["pending"][name] == [len(b"part one, part two"), 2_000_000_000]
     assert_run(watch.look(), "2021-11", "2021-11", expected_run_key(b"part one, part two"))
-
-
-def test_a_file_unchanged_for_an_interval_runs_at_first_sight(landing, watch, clock):
-    write(landing, bulletin_name("2021-11", "20211220"), b"november", mtime_ns=1_000_000_000)
-    clock.now_ns = 1_000_000_000 + INTERVAL_NS + 1
-    assert_run(watch.look(), "2021-11", "2021-11", expected_run_key(b"november"))
-    assert isinstance(watch.look(), dg.SkipReason)  # never twice
-
-
-def test_a_file_modified_within_the_interval_waits_for_a_second_look(landing, watch, clock):
-    write(landing, bulletin_name("2021-11", "20211220"), b"november", mtime_ns=1_000_000_000)
-    clock.now_ns = 1_000_000_000 + INTERVAL_NS
-    assert isinstance(watch.look(), dg.SkipReason)
-    assert_run(watch.look(), "2021-11", "2021-11", expected_run_key(b"november"))
-
-
-def test_a_settled_part_file_still_waits(landing, watch, clock):
-    write(landing, bulletin_name("2021-11", "20211220") + ".part", b"in progress", mtime_ns=1_000_000_000)
-    clock.now_ns = 1_000_000_000 + 10 * INTERVAL_NS
-    for _ in range(2):
-        assert isinstance(watch.look(), dg.SkipReason)
-    assert watch.launched() == set()
 
 
 def test_hundred_files_at_once_make_one_run_over_their_months(landing, watch):

@@ -1,11 +1,8 @@
 """Deciding which landing files are ready, and which runs they call for.
 
 Pure logic behind the landing sensors. A file is ready when it is not still being written
-(``ingest.landing_zone``: no ``.part`` name, no process holding it open for writing) and it
-is settled: its size and modification time did not change between two looks, or it was
-last modified before the look's settling instant (one look interval ago: the same quiet
-time two looks prove, seen at the first look, so a delivery waits one look, not two).
-Ready files
+(``ingest.landing_zone``: no ``.part`` name, no process holding it open for writing) and its
+size and modification time did not change between two looks. Ready files
 are hashed; bytes already launched are never launched again, whatever their name. The
 new files of one look become one run over the months they name, keyed by their hashes,
 unless a run that has not started yet already covers all those months: that run loads
@@ -91,10 +88,6 @@ def list_landing(folder: Path) -> dict[str, Stat]:
     return listing
 
 
-def settled(stat: Stat, settled_before_ns: int | None) -> bool:
-    return settled_before_ns is not None and stat[1] < settled_before_ns
-
-
 def evaluate(
     feed: str,
     listing: Mapping[str, Stat],
@@ -103,7 +96,6 @@ def evaluate(
     recorded_shas: Callable[[], set[str] | None] = lambda: set(),
     waiting_run_months: Callable[[], set[str]] = lambda: set(),
     being_written: Collection[str] = (),
-    settled_before_ns: int | None = None,
 ) -> Evaluation:
     """One look at a feed folder: which files are ready and new, and the next cursor.
 
@@ -112,7 +104,6 @@ def evaluate(
     there are new files, and ``None`` (the warehouse is busy) means: look again later.
     ``being_written`` names files still being written; ``sha256_of`` gives None for a file
     that vanished or changed while it was hashed: both are looked at again next time.
-    A file last modified before ``settled_before_ns`` needs no second look.
 
     ``waiting_run_months`` gives the months of the runs that will load this feed and have
     not started yet. When they include every month of the new files, no run is requested:
@@ -139,9 +130,7 @@ def evaluate(
         known = hashed.get(name)
         if known and tuple(known[:2]) == tuple(stat):
             sha = known[2]
-        elif (cursor.pending.get(name) == tuple(stat) or settled(stat, settled_before_ns)) and (
-            sha := sha256_of(name)
-        ) is not None:
+        elif cursor.pending.get(name) == tuple(stat) and (sha := sha256_of(name)) is not None:
             hashed[name] = [*stat, sha]
         else:
             pending[name] = tuple(stat)  # new or still changing: look again next time

@@ -21,7 +21,6 @@ visible to the next.
 
 import re
 from pathlib import Path
-from time import time_ns
 
 import dagster as dg
 import duckdb
@@ -43,8 +42,7 @@ from orchestration.parsing.landing_names import parse_landing_name, unknown_name
 from orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, PARTITION_TAG
 from orchestration.periods import add_months, month_key, parse_month
 
-# The daemon's sensor loop runs every 5 s: a shorter interval would not look more often.
-LOOK_INTERVAL_SECONDS = 5
+LOOK_INTERVAL_SECONDS = 15
 # Runs none of whose steps has started: queued for the writer, or being launched.
 NOT_STARTED_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTING]
 # The event that records, in a waiting run's log, the files of a feed it took over.
@@ -166,7 +164,6 @@ def landing_sensor(feed: str) -> dg.SensorDefinition:
             lambda: recorded_in_warehouse(feed),
             waiting_run_months,
             files_being_written(settings.landing_dir(), feed),
-            settled_before_ns=time_ns() - LOOK_INTERVAL_SECONDS * 1_000_000_000,
         )
         if outcome.joined:
             record_joined_files(context.instance, feed, not_started, outcome.joined)
