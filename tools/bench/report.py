@@ -224,7 +224,7 @@ def latency_rows(results: dict) -> list[tuple[str, str]]:
     lat = results["measurements"]["latency"]
     looks = lat.get("looks", 2)
     return [
-        (f"sensor looks ({looks}: a file is ready when unchanged for one interval)", _seconds(lat["sensor_s"])),
+        (f"sensor looks ({looks}: a file is ready when unchanged between two looks)", _seconds(lat["sensor_s"])),
         ("ingest (load steps)", _seconds(lat["ingest_s"])),
         ("raw-layer checks", _seconds(lat["checks_s"])),
         (f"dbt ({lat.get('dbt_steps', '?')} dbt step(s), with tests)", _seconds(lat["dbt_s"])),
