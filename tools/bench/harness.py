@@ -372,6 +372,7 @@ def chain_env(work: Path, first_month: str) -> dict[str, str]:
         "LANDING_DIR": str(work / "landing"),
         "QUARANTINE_DIR": str(work / "quarantine"),
         "WAREHOUSE_DB": str(work / "refresh" / "warehouse.duckdb"),
+        "WAREHOUSE_LAKE": str(work / "lake"),  # each chain's raw rows its own, never the repository's data/lake
         "PUBLISHED_DIR": str(work / "published"),
         # the partitions start in 2017 unless told otherwise; the bench's history is longer
         "WAREHOUSE_FIRST_MONTH": first_month,
