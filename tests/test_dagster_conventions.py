@@ -44,6 +44,17 @@ def test_dbt_source_tests_are_checks_on_the_raw_assets(graph, manifest):
     assert expected <= set(graph.asset_check_keys), sorted(map(str, expected - set(graph.asset_check_keys)))[:5]
 
 
+def test_a_refresh_runs_the_dbt_build_in_one_step():
+    """dbt's tests are non-blocking checks: a blocking source test on the bulletin made the
+    detail's loader wait for it, and Dagster cut the dbt build into three steps around the
+    loaders, each paying dbt's start-up."""
+    job = defs.resolve_job_def("refresh_all")
+    dbt_steps = [node.name for node in job.graph.nodes if node.name.startswith("dbt_warehouse")]
+    assert dbt_steps == ["dbt_warehouse"]
+    loaders = {node.name for node in job.graph.nodes if node.name.startswith("load_")}
+    assert loaders == {f"load_{feed}" for feed in FEEDS}
+
+
 def code_references(graph, key: dg.AssetKey) -> list[dg.LocalFileCodeReference]:
     references = graph.get(key).metadata.get("dagster/code_references")
     return list(references.code_references) if references else []

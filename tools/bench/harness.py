@@ -7,11 +7,15 @@ machine's load and noise fall on both sides of every ratio:
 - ingest: RawLoader on the GB18030 detail files vs DuckDB's CREATE TABLE AS read_csv on
   the same rows already in UTF-8 (time and peak memory, each side in its own process, in
   alternating rounds: each side's median round counts);
+- a whole `refresh_all` over the full history (time, peak memory) vs the bare work of the
+  same run: read_csv of every detail row from UTF-8, dbt's compiled SQL of every model in
+  one connection, a plain copy of the marts;
 - a full build of the dbt models vs dbt's own compiled SQL run in one DuckDB connection;
 - a one-month incremental refresh vs the full rebuild of the same models;
-- file-to-published latency of a new month, through the real sensors and `refresh_all`;
+- file-to-published latency of a new month, through the real sensors and `refresh_all`,
+  on the full history and on its last months only (history independence);
 - start-up: loading the Definitions, `dbt parse` with and without a prepared manifest;
-- peak memory of a whole `refresh_all` over the full history.
+- the Spark build, where tools/bench/spark.py and Spark are installed.
 
 Everything is written under the bench folder (default data/bench/, ignored by git);
 results go to <folder>/results.json and .md, and into docs/benchmarks.md (full runs).
@@ -21,6 +25,7 @@ See docs/benchmarks.md for the method and the latest results.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -31,7 +36,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from orchestration import settings
-from tools.bench import report, spark_build
+from tools.bench import report
 from tools.bench.dataset import (
     DatasetParams,
     data_lines,
@@ -42,14 +47,16 @@ from tools.bench.dataset import (
 )
 from tools.bench.dbt_sql import REFRESH_BUILD, dbt_command, execution_seconds, model_seconds
 from tools.bench.measure import median_wall, run_child, run_worker
+from orchestration.parsing.landing_names import parse_landing_name
 from orchestration.periods import add_months, customs_periods, month_key, parse_month
 
 # repeats: rounds of the ingest comparison, runs of each start-up command; medians count.
+# short_history: the months loaded on the other side of the history-independence ratio.
 FULL = {"first": "2012-01", "through": "2021-11", "detail_rows": 100_000, "ingest_rows": 5_000_000,
-        "repeats": 3, "root": settings.REPO_ROOT / "data" / "bench"}
+        "repeats": 3, "short_history": 12, "root": settings.REPO_ROOT / "data" / "bench"}
 QUICK = {"first": "2021-09", "through": "2021-11", "detail_rows": 2_000, "ingest_rows": 0,
-         "repeats": 1, "root": settings.REPO_ROOT / "data" / "bench" / "quick"}
-STEPS = ("ingest", "refresh", "dbt_full_build", "incremental", "latency", "startup")
+         "repeats": 1, "short_history": 1, "root": settings.REPO_ROOT / "data" / "bench" / "quick"}
+STEPS = ("ingest", "refresh", "bare_work", "dbt_full_build", "incremental", "latency", "startup", "spark")
 PEAK_MEMORY_TARGET_BYTES = 4 << 30
 PROFILE_MEMORY_LIMIT = os.environ.get("DUCKDB_MEMORY_LIMIT", "4GB")  # profiles.yml's setting
 PROFILE_THREADS = 2
@@ -60,9 +67,10 @@ def log(message: str) -> None:
 
 
 class Bench:
-    def __init__(self, root: Path, params: DatasetParams, ingest_rows: int, repeats: int):
+    def __init__(self, root: Path, params: DatasetParams, ingest_rows: int, repeats: int, short_history: int):
         self.root = root
         self.repeats = repeats
+        self.short_history = short_history
         self.params = params
         self.ingest_rows = ingest_rows
         self.work = root / "work"
@@ -93,20 +101,7 @@ class Bench:
             shutil.copy(settings.DAGSTER_CONFIG, home / "dagster.yaml")
         elif not self.warehouse.exists():
             raise SystemExit(f"no loaded warehouse at {self.warehouse}: include the refresh step")
-        self.env = {
-            **os.environ,
-            "PYTHONPATH": str(settings.REPO_ROOT),
-            "DBT_PROFILES_DIR": str(settings.REPO_ROOT),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-            "DO_NOT_TRACK": "1",
-            "DAGSTER_HOME": str(home),
-            "LANDING_DIR": str(self.landing),
-            "QUARANTINE_DIR": str(self.work / "quarantine"),
-            "WAREHOUSE_DB": str(self.warehouse),
-            "PUBLISHED_DIR": str(self.work / "published"),
-            # the partitions start in 2017 unless told otherwise; the bench's history is longer
-            "WAREHOUSE_FIRST_MONTH": self.params.first,
-        }
+        self.env = chain_env(self.work, self.params.first)
         self.dbt_env = {**self.env, "WAREHOUSE_DB": str(self.dbt_warehouse)}
         detail = sorted((dataset_landing / "customs_detail").glob("*.csv"))
         self.dataset_landing = dataset_landing
@@ -116,6 +111,24 @@ class Bench:
             "detail_rows_total": sum(data_lines(path) for path in detail),
             "landing_bytes": sum(p.stat().st_size for p in dataset_landing.rglob("*") if p.is_file()),
         }
+
+    def short_history_zone(self) -> tuple[Path, dict, str]:
+        """A work folder of its own holding the data set's last months only (hard links),
+        its environment and its first month."""
+        first = month_key(add_months(parse_month(self.params.through), 1 - self.short_history))
+        work = self.work / "short_history"
+        if work.exists():
+            shutil.rmtree(work)
+        for path in sorted(self.dataset_landing.rglob("*")):
+            feed = path.parent.name
+            if path.is_file() and month_key(parse_landing_name(feed, path.name).reference_month) >= first:
+                target = work / "landing" / feed / path.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.link(path, target)
+        (work / "dagster_home").mkdir()
+        (work / "refresh").mkdir()
+        shutil.copy(settings.DAGSTER_CONFIG, work / "dagster_home" / "dagster.yaml")
+        return work, chain_env(work, first), first
 
     def _log(self, name: str) -> Path:
         return self.logs / f"{name}.log"
@@ -205,6 +218,41 @@ class Bench:
             "ratio_memory": run.peak_tree_rss_bytes / PEAK_MEMORY_TARGET_BYTES,
         }
 
+    def bare_work(self, refresh: dict | None) -> dict:
+        """The whole refresh (``refresh``, this run's) against the bare work of the same
+        run (see workers.bare_work)."""
+        detail = sorted((self.dataset_landing / "customs_detail").glob("*.csv"))
+        log(f"bare work: UTF-8 copies of {len(detail)} detail files, the models' compiled SQL (not timed)")
+        copies = utf8_copies(detail, self.root / "dataset" / "utf8")
+        for copy in (self.dbt_warehouse, self.sql_warehouse):  # dbt compiles against one, the SQL runs on the other
+            shutil.copy(self.warehouse, copy)
+        run_child(dbt_command("compile", self.dbt_target, "--full-refresh"), self.dbt_env, log=self._log("bare_work"))
+        log("bare work: read_csv of every detail row, compiled SQL of every model, a copy of the marts")
+        detail_db, marts_db = self.work / "bare_detail.duckdb", self.work / "bare_marts.duckdb"
+        bare = run_worker("bare_work", {
+            "files": [str(p) for p in copies], "detail_db": str(detail_db), "marts_db": str(marts_db),
+            "warehouse": str(self.sql_warehouse), "manifest": str(self.dbt_target / "manifest.json"),
+            "memory_limit": PROFILE_MEMORY_LIMIT, "threads": PROFILE_THREADS,
+        }, self.env, self._log("bare_work"))
+        for db in (detail_db, marts_db, self.sql_warehouse):
+            db.unlink()
+        return {
+            **bare.as_dict(),
+            "refresh_s": refresh["seconds"] if refresh else None,
+            "ratio_time": refresh["seconds"] / bare.seconds if refresh else None,
+        }
+
+    def spark(self) -> dict:
+        """The Spark build, reported without target, where tools/bench/spark.py (``measure(bench)``,
+        returning at least ``seconds``) and Spark are installed."""
+        if importlib.util.find_spec("tools.bench.spark") is None:
+            return {"installed": False, "why": "no tools/bench/spark.py"}
+        try:
+            from tools.bench import spark
+        except ImportError as missing:  # Spark itself
+            return {"installed": False, "why": str(missing)}
+        return {"installed": True, **spark.measure(self)}
+
     def dbt_full_build(self) -> dict:
         for copy in (self.dbt_warehouse, self.sql_warehouse):
             shutil.copy(self.warehouse, copy)
@@ -218,16 +266,13 @@ class Bench:
             "memory_limit": PROFILE_MEMORY_LIMIT, "threads": PROFILE_THREADS,
         }, self.env, self._log("dbt_build"))
         self.sql_warehouse.unlink()
-        allowance = (report.BUILD_TARGET - 1) * baseline.seconds  # what the target leaves dbt beside the SQL
         return {
             "project": project,
             "baseline": baseline.as_dict(),
             "ratio_time": project["seconds"] / baseline.seconds,
             "ratio_cpu": project["cpu_s"] / baseline.cpu_seconds,
             "ratio_model_time": project["model_seconds"] / baseline.seconds,
-            "allowance_s": allowance,
-            "ratio_fixed_to_allowance": project["fixed_s"] / allowance,
-            "spark": spark_build.spark_full_build(self.warehouse, self.work / "lake"),
+            "ratio_fixed_to_sql": project["fixed_s"] / baseline.seconds,
         }
 
     def incremental(self) -> dict:
@@ -257,20 +302,48 @@ class Bench:
         }
 
     def latency(self) -> dict:
+        """A new month dropped into the loaded full history, then the same month into a
+        warehouse holding only the history's last months: the same refresh on both sides."""
+        from orchestration.automation.sensors import LOOK_INTERVAL_SECONDS
+        from orchestration.transform.dbt_assets import PARTIAL_PARSE_FILE, dbt_project
+
         month = next_period(self.params.through)
         incoming = self.work / "incoming"
-        log(f"latency: generating {month} (not timed), dropping it into the landing zone")
+        log(f"latency: generating {month} (not timed)")
         generate_landing(incoming, DatasetParams(self.params.first, month, self.params.detail_rows,
                                                  self.params.seed), only_from=month)
-        run = run_worker("latency", {"incoming": str(incoming), "month": month}, self.env, self._log("latency"))
-        from orchestration.automation.sensors import LOOK_INTERVAL_SECONDS
-
+        # dbt's saved parse holds for one warehouse file (see dbt_assets.keep_parse_state): each
+        # side starts from its own, as every run after the first in its environment does
+        saved_parse = Path(dbt_project.project_dir) / dbt_project.target_path / PARTIAL_PARSE_FILE
+        parse_states = {"full": saved_parse.read_bytes()}
+        short_work, short_env, short_first = self.short_history_zone()
+        log(f"latency: loading the short history {short_first} .. {self.params.through} (not timed)")
+        short_refresh = run_worker("refresh", {"first": short_first, "last": self.params.through}, short_env,
+                                   self._log("latency"))
+        parse_states["short"] = saved_parse.read_bytes()
+        short_incoming = short_work / "incoming"
+        shutil.copytree(incoming, short_incoming, copy_function=os.link)
+        sides = {}
+        for side, env, files in (("full", self.env, incoming), ("short", short_env, short_incoming)):
+            log(f"latency: {month} dropped into the {side} history")
+            staged = saved_parse.with_name(f"{PARTIAL_PARSE_FILE}.bench")
+            staged.write_bytes(parse_states[side])
+            os.replace(staged, saved_parse)
+            sides[side] = run_worker("latency", {"incoming": str(files), "month": month}, env, self._log("latency"))
+        run = sides["full"]
+        looks = run.report["looks"]
         return {
             "month": month,
             **run.as_dict(),
             **phases(run.report["steps"], run.report["run_s"]),
             "total_s": run.seconds,
             "interval_s": LOOK_INTERVAL_SECONDS,
+            # the daemon looks once per interval: the first look comes within one, each further look one more
+            "sensor_wait_s": looks * LOOK_INTERVAL_SECONDS,
+            "with_wait_s": run.seconds + looks * LOOK_INTERVAL_SECONDS,
+            "short_history": {"first": short_first, "months": self.short_history, "refresh_s": short_refresh.seconds,
+                              **sides["short"].as_dict()},
+            "ratio_history": run.report["run_s"] / sides["short"].report["run_s"],
         }
 
     def _dbt(self, name: str, verb: str, *args: str, env: dict | None = None) -> dict:
@@ -284,6 +357,26 @@ class Bench:
             "fixed_s": measured.seconds - execution_seconds(self.dbt_target),
             "command": " ".join([*(f"{k}={v}" for k, v in (env or {}).items()), "dbt", verb, *args]),
         }
+
+
+def chain_env(work: Path, first_month: str) -> dict[str, str]:
+    """The environment of a chain whose landing zone, warehouse, Dagster home and
+    publication are in ``work``, as in production."""
+    return {
+        **os.environ,
+        "PYTHONPATH": str(settings.REPO_ROOT),
+        "DBT_PROFILES_DIR": str(settings.REPO_ROOT),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "DO_NOT_TRACK": "1",
+        "DAGSTER_HOME": str(work / "dagster_home"),
+        "LANDING_DIR": str(work / "landing"),
+        "QUARANTINE_DIR": str(work / "quarantine"),
+        "WAREHOUSE_DB": str(work / "refresh" / "warehouse.duckdb"),
+        "WAREHOUSE_LAKE": str(work / "lake"),  # each chain's raw rows its own, never the repository's data/lake
+        "PUBLISHED_DIR": str(work / "published"),
+        # the partitions start in 2017 unless told otherwise; the bench's history is longer
+        "WAREHOUSE_FIRST_MONTH": first_month,
+    }
 
 
 def phases(steps: dict[str, float], run_seconds: float) -> dict[str, float]:
@@ -332,12 +425,12 @@ def settings_note(measurements: dict) -> str:
     return "; ".join(parts) + "."
 
 
-def run(root: Path, params: DatasetParams, ingest_rows: int, repeats: int, mode: str,
+def run(root: Path, params: DatasetParams, ingest_rows: int, repeats: int, short_history: int, mode: str,
         docs: list[Path], only: list[str] | None = None) -> dict:
     """Every measurement in turn (or those in ``only``, keeping the earlier run's others);
     the results are rewritten after each, so a run cut short still reports what finished."""
     started = time.perf_counter()
-    bench = Bench(root, params, ingest_rows, repeats)
+    bench = Bench(root, params, ingest_rows, repeats, short_history)
     fresh = only is None or "refresh" in only
     previous = root / "results.json"
     earlier = json.loads(previous.read_text())["measurements"] if only and previous.exists() else {}
@@ -346,10 +439,12 @@ def run(root: Path, params: DatasetParams, ingest_rows: int, repeats: int, mode:
     steps = {
         "ingest": bench.ingest,
         "refresh": lambda: bench.refresh(results["dataset"]["detail_rows_total"]),
+        "bare_work": lambda: bench.bare_work(results["measurements"].get("refresh")),
         "dbt_full_build": bench.dbt_full_build,
         "incremental": bench.incremental,
         "latency": bench.latency,
         "startup": bench.startup,
+        "spark": bench.spark,
     }
     for name, measure in steps.items():
         if only and name not in only:
@@ -396,7 +491,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--only takes steps of {', '.join(STEPS)}")
     ingest_rows = args.ingest_rows if args.ingest_rows is not None else preset["ingest_rows"]
     docs = [] if args.quick or args.no_docs else [settings.REPO_ROOT / "docs" / "benchmarks.md"]
-    run((args.root or preset["root"]).resolve(), params, ingest_rows, preset["repeats"],
+    run((args.root or preset["root"]).resolve(), params, ingest_rows, preset["repeats"], preset["short_history"],
         "quick" if args.quick else "full", docs, only)
     return 0
 
