@@ -2,8 +2,8 @@
 with the failing check and the files, vintages, sheet and row behind it; the bulletin and
 the freshness check say so; a refresh of another month afterwards publishes fresh marts.
 
-The real chain: the sample data, Dagster runs of refresh_all (`orchestration.cli
-refresh`), dbt. The trigger is a rule only dbt holds, across two files: a December 2021
+The real chain: generated files for 2021-10 and 2021-11, Dagster runs of refresh_all
+(`orchestration.cli refresh`), dbt. The trigger is a rule only dbt holds, across two files: a December 2021
 export extract, loaded before its bulletin (so the door has no bulletin to hold it to),
 adds up to 2 percent more than the bulletin that lands after it (whose own door does not
 read extracts). dbt's reconciliation test fails on December, and only on December."""
@@ -20,6 +20,7 @@ import pytest
 
 from tests.support.chain import ChainFolder
 from tests.support.landing_factory import edit_detail, find_row
+from tests.support.reliability_helpers import new_chain
 from tools.sample_data import generate
 
 DECEMBER_EXTRACTS = ("customs_detail/cq_detail_2021-12_export_20220125.csv",
@@ -66,10 +67,9 @@ def publication_check_outcomes(chain: ChainFolder) -> list[str]:
 
 
 @pytest.mark.slow
-def test_a_cross_file_failure_publishes_stale_and_blocks_only_its_own_month(
-    sample_chain_copy: ChainFolder, tmp_path: Path
-) -> None:
-    chain = sample_chain_copy
+def test_a_cross_file_failure_publishes_stale_and_blocks_only_its_own_month(two_month_sample: Path, tmp_path: Path) -> None:
+    chain = new_chain(tmp_path / "chain", two_month_sample)
+    chain.refresh()
     landing = chain.root / "landing"
     generated = tmp_path / "generated"
     generate(generated, through=date(2022, 2, 1), only_from=date(2021, 12, 1), detail_rows=200)
