@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+
 from orchestration import settings
 from orchestration.partitions import TIMEZONE
 from orchestration.writer import WarehouseWriter
