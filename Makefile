@@ -70,4 +70,4 @@ reliability: setup
 	$(BIN)/python -m tools.reliability_report
 
 clean:
-	rm -rf build target logs data/landing data/quarantine data/published data/*.duckdb* $(DAGSTER_HOME)
+	rm -rf build target logs data/landing data/quarantine data/lake data/published data/*.duckdb* $(DAGSTER_HOME)

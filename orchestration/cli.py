@@ -47,12 +47,12 @@ def landing_month_range() -> tuple[str, str] | None:
 
 
 def full_file_systems() -> list[Path]:
-    """The Dagster home and the warehouse's folder, where their file system has no room left.
+    """The Dagster home, the warehouse's folder and the lake, where their file system has no room left.
     Asked after a failure: SQLite reports a full disk as ENOSPC, "disk is full" or a plain
     "disk I/O error", depending on where it ran out."""
     home = os.environ.get("DAGSTER_HOME")
     places = [Path(home)] if home else []
-    places.append(settings.warehouse_db().parent)
+    places += [settings.warehouse_db().parent, settings.lake_dir()]
     return [place for place in places if place.is_dir() and shutil.disk_usage(place).free < FULL_BELOW_BYTES]
 
 

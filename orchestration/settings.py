@@ -30,6 +30,13 @@ def warehouse_db() -> Path:
     return _path("WAREHOUSE_DB", REPO_ROOT / "data" / "warehouse.duckdb")
 
 
+def lake_dir() -> Path:
+    """The raw layer's Parquet lake; WAREHOUSE_LAKE, if set, is absolute or relative to the
+    repository (not the working folder), as another engine reading the lake is configured."""
+    value = os.environ.get("WAREHOUSE_LAKE")
+    return (REPO_ROOT / value).resolve() if value else REPO_ROOT / "data" / "lake"
+
+
 def published_dir() -> Path:
     return _path("PUBLISHED_DIR", REPO_ROOT / "data" / "published")
 

@@ -33,6 +33,17 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def own_lake(tmp_path) -> Path:
+    """A raw lake of each test's own: a warehouse a test makes never reads or sweeps the
+    repository's data/lake, nor another test's. Set apart from the test's own monkeypatch,
+    which a test may undo."""
+    lake = tmp_path / "lake"
+    with pytest.MonkeyPatch.context() as environment:
+        environment.setenv("WAREHOUSE_LAKE", str(lake))
+        yield lake
+
+
 @pytest.fixture(scope="session")
 def sample_chain(tmp_path_factory) -> ChainFolder:
     """The whole chain run once on the shipped sample (generator, `refresh`, publish), for

@@ -34,6 +34,7 @@ from orchestration.ingest.loader import RawLoader
 from orchestration.parsing import bulletin as bulletin_parser
 from orchestration.parsing.detail_extract import SOURCE_ENCODING
 from tests.support import landing_factory as factory
+from tests.support.lake_checks import assert_lake_matches_audit
 from tests.support.reliability_helpers import new_chain, refresh
 from tools.sample_data import generate
 
@@ -86,7 +87,7 @@ def zone(tmp_path, november_sample) -> Path:
 def ingest(root: Path, extra: tuple[Path, ...] = ()) -> Ingest:
     global _touched
     con = duckdb.connect()
-    loader = RawLoader(con, root / "landing", root / "quarantine", TODAY)
+    loader = RawLoader(con, root / "landing", root / "quarantine", TODAY, root / "lake")
     outcomes, touched = {}, []
     _touched = touched
     try:
@@ -100,7 +101,7 @@ def ingest(root: Path, extra: tuple[Path, ...] = ()) -> Ingest:
     return Ingest(con, outcomes, touched)
 
 
-def tree(root: Path, skip: tuple[str, ...] = ("landing", "quarantine")) -> dict[str, tuple]:
+def tree(root: Path, skip: tuple[str, ...] = ("landing", "quarantine", "lake")) -> dict[str, tuple]:
     """Every entry under root outside the skipped folders: bytes and mtime, links not followed."""
     found = {}
     for path in sorted(root.rglob("*")):
@@ -114,7 +115,7 @@ def tree(root: Path, skip: tuple[str, ...] = ("landing", "quarantine")) -> dict[
 
 
 def assert_stayed_inside(root: Path, result: Ingest) -> None:
-    allowed = (root / "landing", root / "quarantine")
+    allowed = (root / "landing", root / "quarantine", root / "lake")
     strays = [
         (event, path)
         for event, path in result.touched
@@ -535,6 +536,7 @@ def test_bad_file_is_refused_whole_with_its_reason(zone, case):
     assert_good_files_loaded(result)
     assert tree(zone) == before
     assert_stayed_inside(zone, result)
+    assert_lake_matches_audit(result.con, zone / "lake")  # nothing of the refused file in the lake
 
 
 def test_zip_bomb_never_reaches_openpyxl(zone, monkeypatch):

@@ -25,7 +25,7 @@ CHECKOUT = ("orchestration", "dbt_project", "dbt_project.yml", "profiles.yml", "
             "target/partial_parse.msgpack")
 # What `make` exports or a test would set: none of it may be needed.
 PROJECT_VARIABLES = ("DAGSTER_HOME", "DBT_PROFILES_DIR", "PYTHONPATH", "LANDING_DIR", "QUARANTINE_DIR",
-                     "WAREHOUSE_DB", "PUBLISHED_DIR")
+                     "WAREHOUSE_DB", "WAREHOUSE_LAKE", "PUBLISHED_DIR")
 
 
 def _started_refresh(instance, pid: int) -> DagsterRun:

@@ -29,7 +29,7 @@ import duckdb
 import psutil
 import pytest
 
-from orchestration.ingest import load_audit
+from orchestration.ingest import lake, load_audit
 from orchestration.ingest.loader import RawLoader
 from orchestration.publish import publication
 from tests.support.reliability_helpers import (
@@ -44,6 +44,7 @@ from tests.support.reliability_helpers import (
     new_chain,
     refresh,
 )
+from tests.support.lake_checks import assert_lake_matches_audit
 from tests.support.ui_helpers import start_ui
 
 pytestmark = pytest.mark.slow
@@ -79,6 +80,8 @@ def assert_converged(chain, reference, two_month_sample) -> list[tuple]:
     assert mart_checksums(chain) == expected
     assert unfinished_runs(chain.root / "dagster_home") == []  # the killed run is marked failed
     assert not [p.name for p in chain.published.iterdir() if ".staging" in p.name]
+    with duckdb.connect(str(chain.warehouse), read_only=True) as con:  # no partial file, none doubled
+        assert_lake_matches_audit(con, chain.root / "lake")
     return assert_every_file_accounted_once(chain, landing_names(two_month_sample))
 
 
@@ -216,11 +219,12 @@ def test_disk_full_while_publishing_keeps_the_previous_publication(record_fault,
 
 
 def test_disk_full_while_loading_keeps_the_previous_state(record_fault, tmp_path, reference, two_month_sample,
-                                                          monkeypatch):
+                                                          monkeypatch, own_lake):
     record_fault("disk full (ENOSPC) while loading")
     chain, _ = reference
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(chain.warehouse, warehouse)
+    shutil.copytree(chain.root / "lake", own_lake)
     landing = tmp_path / "landing"
     trains = next((two_month_sample / "corridor_trains").glob("trains_2021-11_*.csv"))
     correction = landing / "corridor_trains" / "trains_2021-11_20211230.csv"
@@ -232,19 +236,50 @@ def test_disk_full_while_loading_keeps_the_previous_state(record_fault, tmp_path
                 for table in ("corridor_trains", "load_audit")]
 
     with duckdb.connect(str(warehouse)) as con:
+        loader = RawLoader(con, landing, tmp_path / "quarantine", date(2021, 12, 31), own_lake)
         before = raw_state(con)
-        loader = RawLoader(con, landing, tmp_path / "quarantine", date(2021, 12, 31))
         monkeypatch.setattr(load_audit, "record", _no_space)  # the last write of the transaction
         with pytest.raises(OSError, match="No space left on device"):
             loader.load(correction)
         assert raw_state(con) == before
+        assert_lake_matches_audit(con, own_lake)  # its Parquet, written before the audit failed, is gone
     assert correction.exists()  # still in the landing zone for the next run
     monkeypatch.undo()  # room again
 
     with duckdb.connect(str(warehouse)) as con:
         assert raw_state(con) == before  # and so on disk, after reopening
-        outcome = RawLoader(con, landing, tmp_path / "quarantine", date(2021, 12, 31)).load(correction)
+        outcome = RawLoader(con, landing, tmp_path / "quarantine", date(2021, 12, 31), own_lake).load(correction)
         assert outcome.status == "loaded" and outcome.rows_loaded > 0
+        assert_lake_matches_audit(con, own_lake)
+
+
+def test_disk_full_while_writing_the_lake_refuses_the_file_and_keeps_it(record_fault, tmp_path, reference,
+                                                                         two_month_sample, monkeypatch, own_lake):
+    record_fault("disk full (ENOSPC) while writing the lake's Parquet")
+    chain, _ = reference
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(chain.warehouse, warehouse)
+    shutil.copytree(chain.root / "lake", own_lake)
+    landing = tmp_path / "landing"
+    trains = next((two_month_sample / "corridor_trains").glob("trains_2021-11_*.csv"))
+    correction = landing / "corridor_trains" / "trains_2021-11_20211230.csv"
+    correction.parent.mkdir(parents=True)
+    correction.write_bytes(trains.read_bytes().replace(b"inbound", b"outbound", 1))
+    delivered = correction.read_bytes()
+
+    with duckdb.connect(str(warehouse)) as con:
+        loader = RawLoader(con, landing, tmp_path / "quarantine", date(2021, 12, 31), own_lake)
+        before = con.execute("SELECT count(*), sum(hash(t)) FROM raw.corridor_trains t").fetchone()
+        monkeypatch.setattr(lake, "_fsync", _no_space)
+        outcome = loader.load(correction)
+        monkeypatch.undo()
+        assert outcome.status == "refused" and outcome.reason.startswith("lake_unwritable: ")
+        assert "No space left on device" in outcome.reason
+        assert Path(outcome.quarantine_path).read_bytes() == delivered  # not lost
+        assert con.execute("SELECT count(*) FROM raw.load_audit WHERE file_name = ?",
+                           ["corridor_trains/" + correction.name]).fetchone() == (1,)
+        assert con.execute("SELECT count(*), sum(hash(t)) FROM raw.corridor_trains t").fetchone() == before
+        assert_lake_matches_audit(con, own_lake)
 
 
 # --- the daemon killed and restarted while files arrive ---------------------------------------------

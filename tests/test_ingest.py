@@ -33,6 +33,7 @@ from orchestration.parsing import plain_extract
 from orchestration.settings import REPO_ROOT
 from tests.support import landing_factory as factory
 from tests.support.fast_path import needs_fast_path
+from tests.support.lake_checks import assert_lake_matches_audit, visible_files
 from tools.sample_data import generate
 
 FIRST, LAST = date(2021, 9, 1), date(2021, 11, 1)
@@ -510,7 +511,9 @@ def test_same_period_and_vintage_with_new_bytes_replaces_exactly_that_slice(land
 
 # -- 5. SIGKILL in the middle of a large load ---------------------------------------------
 
-# Loads one file into the warehouse in a process of its own; says when the big INSERT starts.
+# Loads one file into the warehouse in a process of its own; says when it begins to write
+# the extract's rows, and, at the kill point "committed", stops between the audit's commit and the
+# renames that make its Parquet files visible, until it is killed.
 KILLED_LOADER = textwrap.dedent(
     """
     import sys
@@ -519,15 +522,23 @@ KILLED_LOADER = textwrap.dedent(
 
     import duckdb
 
+    from orchestration.ingest import lake
     from orchestration.ingest.loader import RawLoader
 
-    warehouse, landing, quarantine, file, today = sys.argv[1:]
+    warehouse, landing, quarantine, file, today, kill_point = sys.argv[1:]
 
     class AnnouncingLoader(RawLoader):
-        def _insert_staged(self, *args):
-            print("inserting", flush=True)
-            return super()._insert_staged(*args)
+        def _write_extracts(self, *args):
+            print("writing", flush=True)
+            return super()._write_extracts(*args)
 
+    def publish_never(temporaries):
+        if temporaries:  # not the start's sweep, which has nothing to rename
+            print("committed", flush=True)
+            sys.stdin.read()
+
+    if kill_point == "committed":
+        lake.publish = publish_never
     con = duckdb.connect(warehouse)
     con.execute("SET enable_progress_bar = false")
     outcome = AnnouncingLoader(con, Path(landing), Path(quarantine), date.fromisoformat(today)).load(Path(file))
@@ -537,21 +548,33 @@ KILLED_LOADER = textwrap.dedent(
 BIG_EXTRACT_ROWS = 500_000
 
 
-def _storage_bytes(warehouse: Path) -> int:
-    wal = warehouse.with_name(warehouse.name + ".wal")
-    return sum(path.stat().st_size for path in (warehouse, wal) if path.exists())
+def _killed_output(child: subprocess.Popen) -> str:
+    """What a child still running said on stderr, once killed (reading first would block)."""
+    child.kill()
+    return child.communicate()[1]
+
+
+def _hidden_lake_files(lake: Path) -> list[Path]:
+    return list((lake / "raw").glob("*/*/.*"))
 
 
 @pytest.mark.slow
-def test_sigkill_mid_load_leaves_raw_and_audit_as_they_were(landing, quarantine, warehouse_path, tmp_path, monkeypatch):
+@pytest.mark.parametrize("kill_point", ["writing", "committed"])
+def test_sigkill_mid_load_leaves_no_partial_file_and_the_next_load_converges(
+        kill_point, landing, quarantine, warehouse_path, tmp_path, monkeypatch, own_lake):
+    """Killed while its Parquet is being written (before the commit), the load leaves raw and
+    the audit as they were; killed after the commit, before the renames, the audit has it and
+    no reader sees its rows yet. Neither leaves a partial file visible; the next load
+    settles the hidden files and raw holds the file's rows once."""
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     monkeypatch.setenv("SCRATCH_DIR", str(scratch))
     con = duckdb.connect(str(warehouse_path))
     load_all(con, landing, quarantine)
     before = raw_state(con)
+    visible_before = visible_files(own_lake)
     con.close()
-    # A correction of a loaded slice: the killed transaction had deleted the old rows too.
+    # A correction of a loaded slice: its load replaces the earlier file of the slice.
     extract = one_file(landing, "customs_detail", "cq_detail_2021-11_export_*.csv")
     big_source = generate(tmp_path / "big", through=LAST, only_from=LAST, detail_rows=200_000)
     (source,) = [path for path in big_source if path.name == extract.name]
@@ -559,17 +582,19 @@ def test_sigkill_mid_load_leaves_raw_and_audit_as_they_were(landing, quarantine,
 
     child = subprocess.Popen(
         [sys.executable, "-c", KILLED_LOADER, str(warehouse_path), str(landing), str(quarantine), str(extract),
-         TODAY.isoformat()],
+         TODAY.isoformat(), kill_point],
         cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     try:
         line = child.stdout.readline()
-        assert line == "inserting\n", f"the loader never reached its INSERT: {line!r} {child.stderr.read()}"
-        # The transaction is open and the slice deleted; wait until the INSERT writes to storage.
-        start_bytes, deadline = _storage_bytes(warehouse_path), time.monotonic() + 10
-        while _storage_bytes(warehouse_path) == start_bytes and time.monotonic() < deadline:
-            time.sleep(0.02)
+        assert line == "writing\n", f"the loader never began to write: {line!r} {_killed_output(child)}"
+        if kill_point == "writing":  # the COPY to the hidden Parquet file has begun
+            deadline = time.monotonic() + 120
+            while not _hidden_lake_files(own_lake) and child.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.002)
+        else:
+            assert child.stdout.readline() == "committed\n", _killed_output(child)
         assert child.poll() is None, f"the load ended before the kill: {child.stdout.read()}"
         child.send_signal(signal.SIGKILL)
         assert child.wait(timeout=30) == -signal.SIGKILL
@@ -580,13 +605,22 @@ def test_sigkill_mid_load_leaves_raw_and_audit_as_they_were(landing, quarantine,
             child.wait()
     left_behind = list(scratch.glob(f"cq-load-{child.pid}-*/*.csv"))
     assert left_behind, "the killed load's UTF-8 copy of the extract was not in SCRATCH_DIR"
+    assert _hidden_lake_files(own_lake), "the killed load had not begun its Parquet file"
+    assert visible_files(own_lake) == visible_before  # nothing of the killed load is visible
 
     con = duckdb.connect(str(warehouse_path))
     try:
-        assert raw_state(con) == before
+        if kill_point == "writing":
+            assert raw_state(con) == before
+        else:  # accepted, and not visible yet: the slice's earlier file no longer counts either
+            assert [row["status"] for row in audit_rows(con, relative(extract))][-1] == "loaded"
+            assert table_checksum(con, "customs_detail", "source_file = ?", [relative(extract)])[0] == 0
         outcome = loader_for(con, landing, quarantine).load(extract)
-        assert (outcome.status, outcome.rows_loaded) == ("loaded", big_rows)
+        expected = ("loaded", big_rows) if kill_point == "writing" else ("skipped", 0)
+        assert (outcome.status, outcome.rows_loaded) == expected
         assert table_checksum(con, "customs_detail", "source_file = ?", [relative(extract)])[0] == big_rows
+        assert_lake_matches_audit(con, own_lake)
+        assert sorted(row["status"] for row in audit_rows(con, relative(extract))) == ["loaded", "superseded"]
     finally:
         con.close()
     assert not any(path.exists() for path in left_behind), "the next load did not clear the dead load's scratch"

@@ -39,9 +39,10 @@ def _raw_asset(feed: str) -> dg.AssetsDefinition:
             dg.AssetSpec(
                 key=dg.AssetKey(["raw", table]),
                 deps=[dg.AssetKey(["landing", feed]), *(dg.AssetKey(["raw", t]) for t in CHECKED_AGAINST.get(feed, ()))],
-                description=f"raw.{table}: {text} Every vintage, with lineage columns.",
+                description=f"raw.{table}: {text} Every vintage, with lineage columns: Parquet files of the "
+                f"lake (raw/{table}/reference_month=.../), read by the warehouse through a view.",
                 group_name="raw",
-                kinds={"duckdb", "python"},
+                kinds={"parquet", "python"},
                 owners=OWNERS,
             )
             for table, text in FEEDS[feed].raw_tables.items()

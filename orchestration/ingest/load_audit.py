@@ -1,8 +1,10 @@
 """raw.load_audit: every statement that reads or writes the load audit, each once.
 
-The table (created in raw_schema.sql) holds one row per landing file the loader decided on:
-loaded, superseded, duplicate or refused. The loader, the sensors and the freshness checks
-ask it through these functions only.
+The table holds one row per landing file the loader decided on: loaded, superseded,
+duplicate or refused. It stays in the DuckDB warehouse, where the loader's transactions
+commit it; after every loader run a snapshot of it goes to the lake
+(``<lake>/load_audit/load_audit.parquet``) for engines that read the lake. The loader, the
+lake, the sensors and the freshness checks ask it through these functions only.
 """
 
 from __future__ import annotations
@@ -10,11 +12,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
+import os
+from pathlib import Path
+
 import duckdb
 
 # A file with one of these statuses has its rows in raw (the latest vintage wins in the marts).
 ACCEPTED_STATUSES = ("loaded", "superseded")
 _ACCEPTED = f"status IN {ACCEPTED_STATUSES}"
+
+CREATE_SQL = """
+CREATE TABLE IF NOT EXISTS raw.load_audit (
+    load_id           VARCHAR PRIMARY KEY,
+    feed              VARCHAR NOT NULL,   -- customs_bulletin | customs_detail | corridor_trains
+    file_name         VARCHAR NOT NULL,   -- relative to the landing root
+    file_sha256       VARCHAR NOT NULL,
+    file_bytes        BIGINT NOT NULL,
+    reference_month   DATE,
+    flow              VARCHAR,
+    vintage           DATE,
+    status            VARCHAR NOT NULL,   -- loaded | duplicate | superseded | refused
+    reason            VARCHAR,            -- why refused / duplicate of what / superseded by what
+    rows_loaded       BIGINT NOT NULL DEFAULT 0,
+    started_at        TIMESTAMPTZ NOT NULL,
+    finished_at       TIMESTAMPTZ NOT NULL,
+    quarantine_path   VARCHAR
+)
+"""
+
+# The loads whose rows the raw layer shows: accepted, and the latest load of their slice
+# (a file loaded again under its name with other bytes replaces the slice it loaded).
+LIVE_LOADS_SQL = (
+    f"SELECT load_id FROM raw.load_audit WHERE {_ACCEPTED} "
+    "QUALIFY row_number() OVER (PARTITION BY feed, reference_month, flow, vintage "
+    "ORDER BY finished_at DESC, load_id DESC) = 1"
+)
+SNAPSHOT_PATH = Path("load_audit") / "load_audit.parquet"
 
 
 @dataclass(frozen=True)
@@ -109,3 +142,28 @@ def accepted_months(con: duckdb.DuckDBPyConnection, feed: str) -> set[date]:
         f"SELECT DISTINCT reference_month FROM raw.load_audit WHERE feed = ? AND {_ACCEPTED}", [feed]
     ).fetchall()
     return {row[0] for row in rows}
+
+
+def live_loads(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {row[0] for row in con.execute(LIVE_LOADS_SQL).fetchall()}
+
+
+def known_loads(con: duckdb.DuckDBPyConnection, load_ids: list[str]) -> set[str]:
+    """Those of ``load_ids`` the audit has a row for."""
+    rows = con.execute("SELECT load_id FROM raw.load_audit WHERE load_id IN (SELECT unnest(?))", [load_ids]).fetchall()
+    return {row[0] for row in rows}
+
+
+def write_snapshot(con: duckdb.DuckDBPyConnection, lake: Path) -> Path:
+    """The whole audit as ``<lake>/load_audit/load_audit.parquet``, replaced by a rename, so
+    a reader gets the previous snapshot or this one, never part of one."""
+    target = lake / SNAPSHOT_PATH
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    quoted = str(temporary).replace("'", "''")
+    try:
+        con.execute(f"COPY (SELECT * FROM raw.load_audit ORDER BY started_at, load_id) TO '{quoted}' (FORMAT parquet)")
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target

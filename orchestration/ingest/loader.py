@@ -1,11 +1,15 @@
-"""Loading landing files into the raw layer: idempotent, atomic, audited.
+"""Loading landing files into the raw layer, the lake: idempotent, atomic, audited.
 
-Every file the loader decides on gets a row in ``raw.load_audit``. A file is loaded in a
-transaction that replaces exactly its (period, flow, vintage) slice of its raw table(s)
-(detail extracts a batch at a time, several slices in one transaction); a crash before
-COMMIT leaves the previous state intact (DuckDB's WAL). A file that breaks the landing
-contract is refused whole, before the transaction opens, and moved to the quarantine folder.
-Identical bytes already loaded are recorded once as a duplicate and not loaded again.
+Every file the loader decides on gets a row in ``raw.load_audit``. A file's rows are
+checked (a bulletin's or a train log's in staging tables, an extract's as it is read),
+written to the lake as one hidden Parquet file per raw table (ingest/lake.py), and
+accepted by one audit transaction (detail extracts a batch at a
+time); only then are its files renamed into view. Its load replaces the earlier load of its
+(period, flow, vintage) slice, whose file is removed after the commit. A crash before
+COMMIT leaves hidden files that the next run removes; a crash after it, hidden files the
+next run renames. A file that breaks the landing contract is refused whole, before anything
+is written, and moved to the quarantine folder. Identical bytes already loaded are recorded
+once as a duplicate and not loaded again.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import pandas as pd
 
 from orchestration import settings
 from orchestration.feeds import FEEDS
-from orchestration.ingest import load_audit
+from orchestration.ingest import lake, load_audit
 from orchestration.ingest.landing_guard import Refusal, Skip, screen, unreadable
 from orchestration.ingest.landing_zone import (
     FileChanged,
@@ -54,18 +58,17 @@ from orchestration.parsing.train_log import check_trains_not_held_elsewhere, par
 from orchestration.periods import months_in_customs_period
 from orchestration.processes import process_alive
 
-RAW_SCHEMA_SQL = Path(__file__).with_name("raw_schema.sql")
-
 LINEAGE_COLUMNS = ("vintage", "source_file", "source_sha256", "source_row", "load_id", "loaded_at")
-# The same for every row of a file: passed once per file, as list parameters of the INSERT
+# The same for every row of a file: passed once per file, as list parameters of the SELECT
 # indexed by the row's file_position, with the columns its name gives where rows lack them.
 FILE_LINEAGE_COLUMNS = ("vintage", "source_file", "source_sha256", "load_id", "loaded_at")
 LINEAGE_TYPES = {
     "reference_month": "DATE", "months_in_period": "INTEGER", "flow": "VARCHAR", "vintage": "DATE",
     "source_file": "VARCHAR", "source_sha256": "VARCHAR", "load_id": "VARCHAR", "loaded_at": "TIMESTAMPTZ",
 }
-# Detail extracts read, checked and inserted by one statement. The batch size sets the
-# load's peak memory; larger batches gain little time (docs/benchmarks.md, ingest findings).
+# Detail extracts are transcoded, written and audited a batch at a time. The batch size
+# sets the scratch space and the load's peak memory; larger batches gain little time
+# (docs/benchmarks.md, ingest findings).
 DETAIL_BATCH_BYTES = 128 << 20
 FIRST_BATCH_BYTES = 32 << 20
 # How a refusal's reason goes on when its file could not be moved to the quarantine.
@@ -99,8 +102,11 @@ def _hashes(paths: list[Path]) -> dict[Path, HashedFile | OSError | FileChanged]
         return dict(zip(paths, pool.map(_hashed_or_error, paths)))
 
 
-def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(RAW_SCHEMA_SQL.read_text())
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection, lake_root: Path | None = None) -> None:
+    """Schema raw: the load audit, and the views over the lake (settings.lake_dir() by default)."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute(load_audit.CREATE_SQL)
+    lake.create_views(con, lake_root or settings.lake_dir())
 
 
 @dataclass(frozen=True)
@@ -122,13 +128,14 @@ class _Candidate:
 class RawLoader:
     """Loads landing files of one landing zone into one warehouse connection."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, landing_root: Path, quarantine_root: Path, today: date):
+    def __init__(self, con: duckdb.DuckDBPyConnection, landing_root: Path, quarantine_root: Path, today: date,
+                 lake_root: Path | None = None):
         self.con = con
         self.landing_root = landing_root
         self.quarantine_root = quarantine_root
         self.today = today
-        self._columns: dict[str, list[str]] = {}
-        ensure_raw_schema(con)
+        self.lake_root = lake_root or settings.lake_dir()
+        ensure_raw_schema(con, self.lake_root)
 
     def load(self, path: Path) -> FileOutcome:
         return self.load_all([path])[0]
@@ -138,9 +145,20 @@ class RawLoader:
 
         The small files of the bulletin and the train log are loaded one by one. Detail
         extracts are loaded a batch of about DETAIL_BATCH_BYTES at a time: one parallel DuckDB
-        read per batch (typed where the transcoder checked every row already, checked
-        otherwise), in one transaction, while the next batch is transcoded.
+        read of each into its Parquet file (typed where the transcoder checked every row
+        already, checked otherwise), audited in one transaction, while the next batch is
+        transcoded.
+
+        First it settles what killed loads left in the lake; last it writes the audit's
+        snapshot to the lake.
         """
+        lake.sweep(self.con, self.lake_root)
+        lake.create_views(self.con, self.lake_root)
+        outcomes = self._load_all(paths)
+        load_audit.write_snapshot(self.con, self.lake_root)
+        return outcomes
+
+    def _load_all(self, paths: list[Path]) -> list[FileOutcome]:
         outcomes: dict[int, FileOutcome] = {}
         extracts: list[tuple[int, _Candidate]] = []
         twins: list[int] = []  # the same bytes as a file of this call: decided once that one is
@@ -336,13 +354,18 @@ class RawLoader:
                     self.con.unregister("staged_frame")
                 staged[table] = relation
 
-            def insert_rows(lineage: dict) -> list[int]:
-                return [
-                    sum(self._insert_staged(table, relation, set(frames_columns[table]), lineage)
-                        for table, relation in staged.items())
-                ]
+            def write(lineage: dict, loads: list[str]) -> list[tuple[int, list[Path] | lake.LakeWriteFailed]]:
+                for table in staged:
+                    self._create_rows_relation(table)
+                try:
+                    count = sum(self._insert_staged(table, relation, set(frames_columns[table]), lineage)
+                                for table, relation in staged.items())
+                    return [(count, self._write_load(candidate, loads[0], list(staged)))]
+                finally:
+                    for table in staged:
+                        self.con.execute(f"DROP TABLE IF EXISTS {_rows_relation(table)}")
 
-            return self._commit([candidate], list(staged), insert_rows)[0]
+            return self._commit([candidate], write)[0]
         finally:
             for relation in staged.values():
                 self.con.execute(f"DROP TABLE IF EXISTS {relation}")
@@ -405,11 +428,9 @@ class RawLoader:
         while pending:
             extracts = [extract for _, _, extract in pending]
             try:
+                candidates = [candidate for _, candidate, _ in pending]
                 loaded = self._commit(
-                    [candidate for _, candidate, _ in pending],
-                    ["customs_detail"],
-                    lambda lineage: self._insert_extracts(extracts, lineage),
-                )
+                    candidates, lambda lineage, loads: self._write_extracts(extracts, candidates, lineage, loads))
             except RowSetBreach as breach:  # rolled back: the rows as a set broke a rule
                 refused = breach.refused
             except (duckdb.InvalidInputException, duckdb.ConversionException, ContractBreach):
@@ -430,21 +451,46 @@ class RawLoader:
     # -- writing ----------------------------------------------------------------------------
 
     def _commit(
-        self, candidates: list[_Candidate], tables: list[str], insert_rows: Callable[[dict], list[int]]
+        self, candidates: list[_Candidate],
+        write: Callable[[dict, list[str]], list[tuple[int, list[Path] | lake.LakeWriteFailed]]],
     ) -> list[FileOutcome]:
-        """One transaction: replace each file's (period, flow, vintage) slice of ``tables``
-        with its rows, mark what it supersedes, and audit it; a crash before COMMIT leaves
-        the previous state intact. ``insert_rows(lineage)`` inserts the files' rows and
-        returns their counts, file by file."""
+        """Load the files' rows into the lake: ``write(lineage, load_ids)`` checks them and
+        writes each file's rows to hidden Parquet files, one per raw table, and returns, file
+        by file, its row count and files (or why they could not be written), leaving nothing
+        behind when it raises. One transaction marks what the files supersede and audits
+        them; then their Parquet files are renamed into view, and the files of the loads they
+        replace removed. A file whose Parquet could not be written is refused alone."""
         loads = [_new_load_id() for _ in candidates]
+        written = write(_lineage_parameters(candidates, loads), loads)
+        rows = [count for count, _ in written]
+        written = [files for _, files in written]
+        accepted = [(c, load_id, count, files) for c, load_id, count, files in zip(candidates, loads, rows, written)
+                    if not isinstance(files, lake.LakeWriteFailed)]
+        temporaries = [path for *_, files in accepted for path in files]
+        try:
+            committed = self._record_loads([(c, load_id, count) for c, load_id, count, _ in accepted])
+        except BaseException:
+            lake.discard(temporaries)
+            raise
+        lake.publish(temporaries)
+        lake.remove_replaced(self.con, [
+            path for candidate, *_ in accepted
+            for path in lake.visible_files(self.lake_root, FEEDS[candidate.name.feed].raw_tables, candidate.name.reference_month)
+        ])
+        lake.create_views(self.con, self.lake_root)
+        return [committed.get(load_id) or self._refuse(
+                    c.path, c.relative, c.name.feed, c.sha, c.size, c.started,
+                    ContractViolation("lake_unwritable", f"{files}; nothing of the file is in raw. Once there is room, "
+                                      "move it from the quarantine back into the landing zone to load it"))
+                for c, load_id, files in zip(candidates, loads, written)]
+
+    def _record_loads(self, loads: list[tuple[_Candidate, str, int]]) -> dict[str, FileOutcome]:
+        """One transaction: each load (candidate, load id, rows) audited, and what it supersedes
+        marked; the outcomes by load id."""
+        committed: dict[str, FileOutcome] = {}
         self.con.execute("BEGIN TRANSACTION")
         try:
-            for candidate in candidates:
-                for table in tables:
-                    self._delete_slice(table, candidate.name)
-            rows = insert_rows(_lineage_parameters(candidates, loads))
-            outcomes = []
-            for candidate, load_id, count in zip(candidates, loads, rows):  # in vintage order
+            for candidate, load_id, count in loads:  # in vintage order
                 name, relative = candidate.name, candidate.relative
                 later = load_audit.later_accepted_vintage(
                     self.con, name.feed, name.reference_month, name.flow, name.vintage)
@@ -454,64 +500,89 @@ class RawLoader:
                     load_id, name.feed, relative, candidate.sha, candidate.size, status, reason, count,
                     candidate.started, name.reference_month, name.flow, name.vintage,
                 ))
-                outcomes.append(FileOutcome(relative, name.feed, status, reason, count, load_id))
+                committed[load_id] = FileOutcome(relative, name.feed, status, reason, count, load_id)
             self.con.execute("COMMIT")
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
-        return outcomes
+        return committed
 
-    def _insert_extracts(self, extracts: list[TranscodedExtract], lineage: dict) -> list[int]:
-        """The checked read of every extract into raw.customs_detail: one parallel statement."""
-        query, params = checked_rows_query(extracts)
-        inserted = self._insert_staged("customs_detail", f"({query})", set(DETAIL_COLUMNS) | {"source_row"},
-                                       {**lineage, **params})
-        if inserted != expected_rows(extracts):
-            raise ContractBreach(f"{inserted} rows read from {expected_rows(extracts)} lines")
-        refused = set_breaches(self.con, extracts, lineage[_lineage_parameter("load_id")])
-        if refused:
-            raise RowSetBreach(refused)
-        return [extract.lines - 1 for extract in extracts]
+    def _write_load(self, candidate: _Candidate, load_id: str, tables: list[str]) -> list[Path] | lake.LakeWriteFailed:
+        """The load's hidden Parquet files, one per table, or why they could not be written
+        (then none is left)."""
+        written: list[Path] = []
+        try:
+            for table in tables:
+                rows = f"SELECT {', '.join(lake.file_columns(table))} FROM {_rows_relation(table)} WHERE load_id = '{load_id}'"
+                written.append(lake.write_temporary(
+                    self.con, rows, self.lake_root, table, candidate.name.reference_month, load_id)[0])
+        except lake.LakeWriteFailed as failed:
+            lake.discard(written)
+            return failed
+        return written
+
+    def _write_extracts(self, extracts: list[TranscodedExtract], candidates: list[_Candidate], lineage: dict,
+                        loads: list[str]) -> list[tuple[int, list[Path] | lake.LakeWriteFailed]]:
+        """Each extract's checked read straight into its hidden Parquet file (one COPY each,
+        which costs what a bare read into a table does: docs/benchmarks.md), then the rules on
+        the rows as a set over the files written."""
+        written: list[tuple[int, list[Path] | lake.LakeWriteFailed]] = []
+        try:
+            for position, (extract, candidate, load_id) in enumerate(zip(extracts, candidates, loads)):
+                query, params = checked_rows_query([extract])
+                own_lineage = {key: values[position:position + 1] for key, values in lineage.items()}
+                rows, used = self._rows_select("customs_detail", f"({query})", set(DETAIL_COLUMNS) | {"source_row"},
+                                               {**own_lineage, **params}, lake.file_columns("customs_detail"))
+                try:
+                    path, count = lake.write_temporary(self.con, rows, self.lake_root, "customs_detail",
+                                                       candidate.name.reference_month, load_id, used)
+                except lake.LakeWriteFailed as failed:
+                    written.append((0, failed))
+                    continue
+                written.append((count, [path]))
+                if count != expected_rows([extract]):
+                    raise ContractBreach(f"{count} rows read from {expected_rows([extract])} lines")
+            files = [str(files[0]) for _, files in written if isinstance(files, list)]
+            refused = set_breaches(self.con, extracts, loads, f"read_parquet({files})") if files else {}
+            if refused:
+                raise RowSetBreach(refused)
+        except BaseException:
+            lake.discard(path for _, files in written if isinstance(files, list) for path in files)
+            raise
+        return written
 
     def _insert_staged(self, table: str, rows: str, available: set[str], parameters: dict) -> int:
-        """Insert ``rows`` (a relation with the columns ``available`` and ``file_position``) into
-        raw ``table``; the columns it lacks come from its file's lineage parameters. Returns
-        the number of rows inserted."""
-        select = []
-        for column in self._table_columns(table):
-            if column in available and column not in FILE_LINEAGE_COLUMNS:
-                select.append(f"s.{column}")
-            else:
-                select.append(f"CAST(${_lineage_parameter(column)} AS {LINEAGE_TYPES[column]}[])[s.file_position]")
-        statement = (
-            f"INSERT INTO raw.{table} ({', '.join(self._table_columns(table))}) "
-            f"SELECT {', '.join(select)} FROM {rows} AS s"
-        )
-        used = {key: value for key, value in parameters.items() if f"${key}" in statement}
+        """Insert ``rows`` into the staging table of raw ``table``; returns the number of rows."""
+        columns = [column for column, _, _ in lake.lake_tables()[table]]
+        select, used = self._rows_select(table, rows, available, parameters, columns)
+        statement = f"INSERT INTO {_rows_relation(table)} ({', '.join(columns)}) {select}"
         return self.con.execute(statement, used).fetchone()[0]
 
+    def _rows_select(self, table: str, rows: str, available: set[str], parameters: dict,
+                     columns: list[str]) -> tuple[str, dict]:
+        """A SELECT of ``columns`` of raw ``table`` (typed as the table has them) from ``rows``
+        (a relation with the columns ``available`` and ``file_position``), and its parameters:
+        the columns it lacks come from its file's lineage parameters."""
+        kinds = {column: kind for column, kind, _ in lake.lake_tables()[table]}
+        select = []
+        for column in columns:
+            if column in available and column not in FILE_LINEAGE_COLUMNS:
+                value = f"s.{column}"
+            else:
+                value = f"CAST(${_lineage_parameter(column)} AS {LINEAGE_TYPES[column]}[])[s.file_position]"
+            select.append(f"CAST({value} AS {kinds[column]}) AS {column}")
+        statement = f"SELECT {', '.join(select)} FROM {rows} AS s"
+        return statement, {key: value for key, value in parameters.items() if f"${key}" in statement}
+
+    def _create_rows_relation(self, table: str) -> None:
+        """The staging table of a load's rows for raw ``table``: its columns, types and NOT NULLs."""
+        columns = ", ".join(f"{column} {kind}{'' if nullable else ' NOT NULL'}"
+                            for column, kind, nullable in lake.lake_tables()[table])
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {_rows_relation(table)} ({columns})")
+
     def _payload_columns(self, table: str) -> list[str]:
-        return [c for c in self._table_columns(table) if c not in LINEAGE_COLUMNS or c == "source_row"]
-
-    def _table_columns(self, table: str) -> list[str]:
-        if table not in self._columns:
-            rows = self.con.execute(
-                "SELECT column_name FROM information_schema.columns "
-                "WHERE table_schema = 'raw' AND table_name = ? ORDER BY ordinal_position",
-                [table],
-            ).fetchall()
-            self._columns[table] = [row[0] for row in rows]
-        return self._columns[table]
-
-    def _slice_predicate(self, table: str, name: LandingName) -> tuple[str, list]:
-        predicate, params = "reference_month = ? AND vintage = ?", [name.reference_month, name.vintage]
-        if table == "customs_detail":
-            predicate, params = predicate + " AND flow = ?", params + [name.flow]
-        return predicate, params
-
-    def _delete_slice(self, table: str, name: LandingName) -> None:
-        predicate, params = self._slice_predicate(table, name)
-        self.con.execute(f"DELETE FROM raw.{table} WHERE {predicate}", params)
+        return [column for column, _, _ in lake.lake_tables()[table]
+                if column not in LINEAGE_COLUMNS or column == "source_row"]
 
 
 def _changed_outcome(candidate: _Candidate, changed: FileChanged) -> FileOutcome:
@@ -578,8 +649,13 @@ def _lineage_parameters(candidates: list[_Candidate], loads: list[str]) -> dict[
 
 
 def _staged_relation(table: str) -> str:
-    """The TEMP table a file's rows for ``table`` are staged in before the transaction."""
+    """The TEMP table a parsed file's rows for ``table`` are put in, as parsed."""
     return f"staged_{table}"
+
+
+def _rows_relation(table: str) -> str:
+    """The TEMP table a load's rows for raw ``table`` are checked in before they go to the lake."""
+    return f"lake_rows_{table}"
 
 
 def _new_load_id() -> str:

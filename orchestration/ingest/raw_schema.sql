@@ -1,5 +1,8 @@
 -- The raw layer: every vintage of every accepted landing file, one row per source row,
--- values already converted to yuan / US dollars, with lineage on every row.
+-- values already converted to yuan / US dollars, with lineage on every row. These are the
+-- tables of the lake (ingest/lake.py): Parquet files under <lake>/raw/<table>/, with
+-- reference_month in the path; the warehouse reads them through views of the same names.
+-- The load audit stays a table in the warehouse (ingest/load_audit.py).
 -- reference_month is the month named in the file name (first day); a January-February
 -- bulletin or detail extract has reference_month YYYY-02-01 and months_in_period = 2.
 CREATE SCHEMA IF NOT EXISTS raw;
@@ -104,22 +107,4 @@ CREATE TABLE IF NOT EXISTS raw.corridor_trains (
     cargo             VARCHAR,
     vintage DATE NOT NULL, source_file VARCHAR NOT NULL, source_sha256 VARCHAR NOT NULL,
     source_row INTEGER NOT NULL, load_id VARCHAR NOT NULL, loaded_at TIMESTAMPTZ NOT NULL
-);
-
--- One row per file the loader has looked at and decided on.
-CREATE TABLE IF NOT EXISTS raw.load_audit (
-    load_id           VARCHAR PRIMARY KEY,
-    feed              VARCHAR NOT NULL,   -- customs_bulletin | customs_detail | corridor_trains
-    file_name         VARCHAR NOT NULL,   -- relative to the landing root
-    file_sha256       VARCHAR NOT NULL,
-    file_bytes        BIGINT NOT NULL,
-    reference_month   DATE,
-    flow              VARCHAR,
-    vintage           DATE,
-    status            VARCHAR NOT NULL,   -- loaded | duplicate | superseded | refused
-    reason            VARCHAR,            -- why refused / duplicate of what / superseded by what
-    rows_loaded       BIGINT NOT NULL DEFAULT 0,
-    started_at        TIMESTAMPTZ NOT NULL,
-    finished_at       TIMESTAMPTZ NOT NULL,
-    quarantine_path   VARCHAR
 );

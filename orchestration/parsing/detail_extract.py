@@ -487,9 +487,10 @@ def _first_bad(condition: str, column: str) -> str:
 
 
 def set_breaches(con: duckdb.DuckDBPyConnection, extracts: list[TranscodedExtract],
-                 load_ids: list[str]) -> dict[str, ContractViolation]:
-    """The refusal of each extract of a batch (inserted into raw.customs_detail under
-    ``load_ids``, one per extract) whose rows as a set break the contract, by key."""
+                 load_ids: list[str], relation: str) -> dict[str, ContractViolation]:
+    """The refusal of each extract of a batch (its rows staged in ``relation``, with the
+    columns of raw.customs_detail, under ``load_ids``, one per extract) whose rows as a set
+    break the contract, by key."""
     known = {column: sorted({row[key] for row in reference.seed_rows(seed) if row[key]})
              for column, (seed, key, _) in _KNOWN_CODES.items()}
     joins = "".join(
@@ -504,7 +505,7 @@ def set_breaches(con: duckdb.DuckDBPyConnection, extracts: list[TranscodedExtrac
             f"""
             SELECT d.load_id, count(*), count(DISTINCT {" || ".join(f"d.{c}" for c in GRAIN)}), sum(d.value_cny),
                    {unknown}, {_first_bad(implausible, "d.value_cny")}
-            FROM raw.customs_detail AS d {joins}
+            FROM {relation} AS d {joins}
             WHERE d.load_id IN (SELECT unnest($load_ids))
             GROUP BY d.load_id
             """,
@@ -517,7 +518,7 @@ def set_breaches(con: duckdb.DuckDBPyConnection, extracts: list[TranscodedExtrac
             continue  # no rows
         rows, keys, value_cny, *checks = found[load_id]
         if rows != keys:
-            refused[extract.key] = _repeated_record(con, extract, load_id)
+            refused[extract.key] = _repeated_record(con, extract, load_id, relation)
             continue
         for index, (column, (seed, _, what)) in enumerate(_KNOWN_CODES.items()):
             count, example, line = checks[3 * index: 3 * index + 3]
@@ -541,12 +542,13 @@ def set_breaches(con: duckdb.DuckDBPyConnection, extracts: list[TranscodedExtrac
     return refused
 
 
-def _repeated_record(con: duckdb.DuckDBPyConnection, extract: TranscodedExtract, load_id: str) -> ContractViolation:
+def _repeated_record(con: duckdb.DuckDBPyConnection, extract: TranscodedExtract, load_id: str,
+                     relation: str) -> ContractViolation:
     line, first, *key = con.execute(
         f"""
         SELECT source_row, first_line, {", ".join(GRAIN)}
         FROM (SELECT *, min(source_row) OVER (PARTITION BY {", ".join(GRAIN)}) AS first_line
-              FROM raw.customs_detail WHERE load_id = ?)
+              FROM {relation} WHERE load_id = ?)
         WHERE source_row > first_line ORDER BY source_row LIMIT 1
         """,
         [load_id],

@@ -29,6 +29,7 @@ REASONS = frozenset(
         "wrong_encoding",  # an extract not in GB18030, or with a byte-order mark
         "no_rows",  # a header and nothing else: it would correct nothing in the marts
         "contradicts_bulletin",  # a detail extract's sum off its loaded bulletin beyond the contract's tolerance
+        "lake_unwritable",  # not the file's fault: its rows could not be written to the lake (a full disk)
     }
 )
 

@@ -32,6 +32,7 @@ class ChainFolder:
             LANDING_DIR=str(self.root / "landing"),
             QUARANTINE_DIR=str(self.root / "quarantine"),
             WAREHOUSE_DB=str(self.root / "warehouse.duckdb"),
+            WAREHOUSE_LAKE=str(self.root / "lake"),
             PUBLISHED_DIR=str(self.root / "published"),
             DBT_PROFILES_DIR=str(REPO),
             PYTHONPATH=str(REPO),

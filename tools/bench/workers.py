@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import resource
+import shutil
 import sys
 import time
 from datetime import date
@@ -38,13 +39,15 @@ def _cpu_now() -> float:
 
 def ingest_loader(params: dict) -> dict:
     """The project's ingest: RawLoader.load_all, as the raw asset calls it, on the GB18030 detail
-    files, on a DuckDBResource connection."""
+    files, on a DuckDBResource connection, into a lake of its own."""
     from dagster_duckdb import DuckDBResource
 
     from orchestration.ingest.loader import RawLoader
 
+    lake = Path(params["db"]).with_suffix(".lake")  # beside its database, new each round as the database is
+    shutil.rmtree(lake, ignore_errors=True)
     with Timed() as timed, DuckDBResource(database=params["db"]).get_connection() as con:
-        loader = RawLoader(con, Path(params["landing"]), Path(params["quarantine"]), date.today())
+        loader = RawLoader(con, Path(params["landing"]), Path(params["quarantine"]), date.today(), lake)
         outcomes = loader.load_all([Path(path) for path in params["files"]])
         settings = _settings(con)
     refused = [f"{o.file_name}: {o.reason}" for o in outcomes if o.status not in ("loaded", "superseded")]
