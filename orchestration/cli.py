@@ -15,13 +15,14 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration import settings
 from orchestration.feeds import FEEDS
-from orchestration.ingest.landing_zone import landing_files, landing_root_problem
+from orchestration.ingest.landing_zone import SETTLE_SECONDS, landing_files, landing_root_problem, unsettled
 from orchestration.parsing.landing_names import parse_landing_name
 from orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG
 from orchestration.periods import month_key, run_month
@@ -102,6 +103,16 @@ def tell(text: str) -> None:
     print(text, file=sys.stderr)
 
 
+def wait_until_settled(landing_root: Path, say: Callable[[str], None]) -> None:
+    """Return once no delivery has changed for SETTLE_SECONDS, saying once which were young."""
+    told: set[str] = set()
+    while young := unsettled(landing_root, time.time()):
+        for name in sorted(young.keys() - told):
+            say(f"waiting for {name}: changed less than {SETTLE_SECONDS:.0f} s ago, its producer may still write it")
+        told |= young.keys()
+        time.sleep(max(0.1, max(young.values()) + SETTLE_SECONDS - time.time()))
+
+
 def run_refresh(first: str, last: str) -> int:
     from orchestration.definitions import defs
     from orchestration.publish.bulletin import build_bulletin, render_markdown
@@ -109,6 +120,7 @@ def run_refresh(first: str, last: str) -> int:
 
     job = defs.resolve_job_def("refresh_all")
     with refresh_lock(settings.warehouse_db(), tell):
+        wait_until_settled(settings.landing_dir(), tell)
         instance = dg.DagsterInstance.get()  # two at once would both create its storage
         fail_abandoned_runs(instance)
         wait_for_writer_runs(instance, tell)

@@ -6,9 +6,7 @@ import dagster as dg
 
 from orchestration.partitions import monthly_partitions
 from orchestration.publish.assets import republish_stale_on_failure
-
-# Every run that touches the warehouse queues behind the one writer (see dagster.yaml).
-WRITER_TAGS = {"warehouse": "writer"}
+from orchestration.writer import WRITER_TAGS
 
 refresh_all = dg.define_asset_job(
     name="refresh_all",

@@ -7,10 +7,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
 from orchestration import settings
 from orchestration.partitions import TIMEZONE
+from orchestration.writer import WarehouseWriter
 
 
 class LandingZone(dg.ConfigurableResource):
@@ -44,7 +44,7 @@ class PublishedMarts(dg.ConfigurableResource):
 
 def default_resources() -> dict[str, object]:
     return {
-        "warehouse": DuckDBResource(database=str(settings.warehouse_db())),
+        "warehouse": WarehouseWriter(database=str(settings.warehouse_db())),
         "landing": LandingZone(root=str(settings.landing_dir()), quarantine=str(settings.quarantine_dir())),
         "published": PublishedMarts(root=str(settings.published_dir())),
     }

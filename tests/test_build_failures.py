@@ -13,6 +13,7 @@ from orchestration.transform.build_failures import describe_failures
 
 BULLETIN = "customs_bulletin/cq_bulletin_2021-11_20211225.xlsx"
 TRAINS = "corridor_trains/trains_2021-11_20211205.csv"
+EXTRACT = "customs_detail/cq_detail_2021-11_exports_20211220.csv"
 
 
 @pytest.fixture
@@ -23,6 +24,7 @@ def con(tmp_path: Path):
             "create table staging.stg_warehouse__load_audit as"
             f" select 'abc123' as file_sha256, '{TRAINS}' as file_name, date '2021-12-05' as vintage,"
             " 'loaded' as status"
+            f" union all select 'def456', '{EXTRACT}', date '2021-12-20', 'loaded'"
         )
         con.execute(  # a staging row: the file by name, the sheet and row
             "create view test_failures.not_null_names as select"
@@ -31,6 +33,11 @@ def con(tmp_path: Path):
         )
         con.execute(  # a mart row: the file by its SHA-256 only, a CSV line
             "create view test_failures.dup_trains as select 'abc123' as source_file_id, 17 as source_row"
+        )
+        con.execute(  # a reconciliation row: its own file, and the bulletin row it is held to
+            "create view test_failures.off_bulletin as select 'def456' as source_file_id,"
+            f" '{BULLETIN}' as bulletin_source_file, date '2021-12-25' as bulletin_vintage,"
+            " '总值表' as bulletin_source_sheet, 6 as bulletin_source_row, 0.4 as difference_pct"
         )
         con.execute("create view test_failures.no_lineage as select 1 as n_records")
         yield con
@@ -58,6 +65,14 @@ def test_a_failing_test_names_the_files_and_rows_behind_it(con) -> None:
     assert reason == (
         f"dbt test not_null_names failed on 1 row in {BULLETIN} (vintage 2021-12-25) sheet 国别地区 row 8; "
         f"dbt test dup_trains failed on 2 rows in {TRAINS} (vintage 2021-12-05) line 17"
+    )
+
+
+def test_a_failing_row_naming_two_files_names_both(con) -> None:
+    reason = describe_failures({"results": [result("off_bulletin", relation="test_failures.off_bulletin")]}, con)
+    assert reason == (
+        f"dbt test off_bulletin failed on 1 row in {EXTRACT} (vintage 2021-12-20)"
+        f" and {BULLETIN} (vintage 2021-12-25) sheet 总值表 row 6"
     )
 
 

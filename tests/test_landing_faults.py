@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import time
 from datetime import date
 from pathlib import Path
 
@@ -28,7 +29,7 @@ from orchestration import cli, feeds
 from orchestration.automation.sensors import landing_sensor
 from orchestration.feeds import FEEDS
 from orchestration.ingest import loader as loader_module
-from orchestration.ingest.landing_zone import deliveries, landing_files
+from orchestration.ingest.landing_zone import SETTLE_SECONDS, deliveries, landing_files, unsettled
 from orchestration.ingest.loader import RawLoader
 from orchestration.periods import FIRST_MONTH, month_key
 from orchestration.settings import REPO_ROOT
@@ -123,6 +124,18 @@ def test_a_file_open_for_writing_is_left_in_place_and_loaded_once_it_is_complete
     assert load(con, landing, tmp_path / "quarantine")[relative(trains)].status == "loaded"
     assert audit(con)[relative(trains)] == [("loaded", None, None, sha256(complete))]
     assert not (tmp_path / "quarantine").exists()
+
+
+def test_refresh_waits_only_for_deliveries_changed_within_the_settle_time(landing):
+    now = time.time()
+    for path in landing.rglob("*"):
+        if path.is_file():
+            os.utime(path, (now - 60, now - 60))
+    trains = train_log(landing)
+    os.utime(trains, (now - 1, now - 1))
+    (landing / TRAINS / "notes.txt").write_text("no feed's name")  # never a delivery
+    assert unsettled(landing, now).keys() == {relative(trains)}
+    assert unsettled(landing, now - 1 + SETTLE_SECONDS + 0.5) == {}
 
 
 def test_the_sensor_waits_for_a_file_open_for_writing(landing, tmp_path, monkeypatch):

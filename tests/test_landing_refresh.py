@@ -5,24 +5,34 @@ line through the loader, which must refuse it in time and memory linear in what 
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
+import time
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
+import duckdb
 import pytest
 
-from tests.support.producers import Producer
+from orchestration.writer import WRITER_TAGS, lock_path
+from tests.support.producers import PausingProducer, Producer
 from tests.support.reliability_helpers import (
     RefreshProcess,
     assert_every_file_accounted_once,
     audit_rows,
+    deliver,
     landing_names,
     new_chain,
 )
+from tests.support.ui_helpers import start_ui
 
 pytestmark = pytest.mark.slow
 
@@ -56,6 +66,63 @@ def test_refresh_leaves_a_file_its_producer_still_writes_and_loads_it_once_compl
     assert {status for _, status, _ in rows} == {"loaded"}
 
 
+def recorded_sha256(chain, name: str) -> str:
+    with duckdb.connect(str(chain.warehouse), read_only=True) as con:
+        (sha,), = con.execute("SELECT file_sha256 FROM raw.load_audit WHERE file_name = ?", [name]).fetchall()
+    return sha
+
+
+@contextmanager
+def refresh_started_while(chain, start_producer):
+    """A refresh of November whose first look at the landing zone comes right after
+    ``start_producer`` ran: it is held at the writer lock (as behind another refresh) until then."""
+    with lock_path(chain.warehouse).open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        refresh = RefreshProcess(chain, "--from", "2021-11", "--to", "2021-11")
+        refresh.on_line(lambda line: "waiting for another refresh" in line)
+        refresh.wait_for(refresh.triggered.is_set, timeout=300)
+        refresh.triggered.clear()
+        started = start_producer()
+    yield refresh, started
+
+
+def november_extract(chain) -> tuple[Path, bytes]:
+    extract = next((chain.root / "landing" / "customs_detail").glob("cq_detail_2021-11_export_*.csv"))
+    complete = extract.read_bytes()
+    extract.unlink()
+    return extract, complete
+
+
+def test_refresh_waits_for_a_producer_between_two_writes_and_loads_the_whole_file(tmp_path, two_month_sample):
+    chain = new_chain(tmp_path, two_month_sample)
+    extract, complete = november_extract(chain)
+    with refresh_started_while(chain, lambda: PausingProducer(extract, complete)) as (refresh, producer):
+        refresh.on_line(lambda line: f"waiting for customs_detail/{extract.name}: changed less than" in line)
+        refresh.wait_for(refresh.triggered.is_set, timeout=300)
+        producer.resume()  # the rest, while the refresh waits
+    assert refresh.wait() == 0, "".join(refresh.lines[-40:])
+    november = {name for name in landing_names(chain.root / "landing") if "2021-11" in name}
+    rows = assert_every_file_accounted_once(chain, november)
+    assert {status for _, status, _ in rows} == {"loaded"}
+    assert recorded_sha256(chain, f"customs_detail/{extract.name}") == hashlib.sha256(complete).hexdigest()
+
+
+def test_a_file_its_producer_left_half_written_is_judged_once_it_stays_unchanged(tmp_path, two_month_sample):
+    chain = new_chain(tmp_path, two_month_sample)
+    extract, complete = november_extract(chain)
+    with refresh_started_while(chain, lambda: PausingProducer(extract, complete).abandon()) as (refresh, _):
+        pass  # half written, closed, its producer gone
+    assert refresh.wait() == 0, "".join(refresh.lines[-40:])
+    assert any(f"waiting for customs_detail/{extract.name}: changed less than" in line for line in refresh.lines)
+    november = {name for name in landing_names(chain.root / "landing") if "2021-11" in name}
+    rows = assert_every_file_accounted_once(chain, november | {f"customs_detail/{extract.name}"})
+    verdicts = {name: (status, reason or "") for name, status, reason in rows}
+    status, reason = verdicts.pop(f"customs_detail/{extract.name}")
+    assert status == "refused" and reason.startswith("unreadable: ") and "the file ends inside" in reason, reason
+    assert {status for status, _ in verdicts.values()} == {"loaded"}  # the other files
+    assert (chain.root / "quarantine" / "customs_detail" / extract.name).read_bytes() == complete[: len(complete) // 2]
+
+
 def test_two_refreshes_started_together_take_turns_and_both_months_are_published(tmp_path, two_month_sample):
     chain = new_chain(tmp_path, two_month_sample)
     october = RefreshProcess(chain, "--from", "2021-10", "--to", "2021-10")
@@ -66,6 +133,48 @@ def test_two_refreshes_started_together_take_turns_and_both_months_are_published
     assert len(waited) == 1
     assert published_months(chain) == ["2021-10", "2021-11"]
     rows = assert_every_file_accounted_once(chain, landing_names(chain.root / "landing"))
+    assert {status for _, status, _ in rows} == {"loaded"}
+
+
+WRITER_RUN_SECONDS = 15 * 60  # a bound for a broken build only
+
+
+def writer_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
+    return instance.get_runs(dg.RunsFilter(tags=WRITER_TAGS))
+
+
+def test_a_refresh_beside_the_daemons_run_waits_for_it_and_every_month_is_published(tmp_path, two_month_sample):
+    """The daemon's sensors take October and, while their run writes, November lands and a
+    `refresh` of October starts: the refresh waits for the run, the queue holds November's
+    runs behind the refresh's, and every file ends up loaded once and published."""
+    chain = new_chain(tmp_path)
+    landing = chain.root / "landing"
+    for path in two_month_sample.rglob("*2021-10*"):
+        (landing / path.parent.name).mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, landing / path.parent.name / path.name)
+    ui = start_ui(chain.env, tmp_path / "ui.log")
+    instance = dg.DagsterInstance.from_config(chain.env["DAGSTER_HOME"])
+    try:
+        ui.wait_until_loaded()
+        deadline = time.monotonic() + WRITER_RUN_SECONDS
+        while not (started := [run for run in writer_runs(instance) if run.status == dg.DagsterRunStatus.STARTED]):
+            assert time.monotonic() < deadline, "no sensor run started"
+            time.sleep(0.5)
+        for path in sorted(two_month_sample.rglob("*2021-11*")):
+            deliver(landing / path.parent.name / path.name, path.read_bytes())
+        refresh = RefreshProcess(chain, "--from", "2021-10", "--to", "2021-10")
+        assert refresh.wait() == 0, "".join(refresh.lines[-40:])
+        while not (all(run.is_finished for run in writer_runs(instance)) and published_months(chain) == ["2021-10", "2021-11"]):
+            assert time.monotonic() < deadline, [(run.run_id, run.status.value) for run in writer_runs(instance)]
+            time.sleep(2)
+    finally:
+        ui.stop()
+        ui.kill()
+    assert any(f"waiting for run {started[0].run_id}, which is writing the warehouse" in line for line in refresh.lines)
+    runs = writer_runs(instance)
+    assert {run.status for run in runs} == {dg.DagsterRunStatus.SUCCESS}, [(r.run_id, r.status.value) for r in runs]
+    assert len(runs) >= 2  # the sensors' and the refresh's
+    rows = assert_every_file_accounted_once(chain, landing_names(landing))
     assert {status for _, status, _ in rows} == {"loaded"}
 
 

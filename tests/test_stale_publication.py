@@ -1,13 +1,17 @@
 """A refresh that cannot publish new marts republishes the last good ones, marked stale
-with the failing check and the file, vintage, sheet and row behind it; the bulletin and
-the freshness check say so; the next good refresh publishes fresh marts again.
+with the failing check and the files, vintages, sheet and row behind it; the bulletin and
+the freshness check say so; a refresh of another month afterwards publishes fresh marts.
 
-The real chain: the sample data, Dagster runs of refresh_all (`orchestration.cli
-refresh`), dbt. The failing refresh loads a correction of the November 2021 bulletin that
-names a partner the reference data does not know, which the dbt tests refuse."""
+The real chain: generated files for 2021-10 and 2021-11, Dagster runs of refresh_all
+(`orchestration.cli refresh`), dbt. The trigger is a rule only dbt holds, across two files: a December 2021
+export extract, loaded before its bulletin (so the door has no bulletin to hold it to),
+adds up to 2 percent more than the bulletin that lands after it (whose own door does not
+read extracts). dbt's reconciliation test fails on December, and only on December."""
 
 from __future__ import annotations
 
+import shutil
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -15,29 +19,41 @@ import openpyxl
 import pytest
 
 from tests.support.chain import ChainFolder
+from tests.support.landing_factory import edit_detail, find_row
+from tests.support.reliability_helpers import new_chain
+from tools.sample_data import generate
 
-NOVEMBER = "customs_bulletin/cq_bulletin_2021-11_20211220.xlsx"
-UNKNOWN_NAME_CORRECTION = "customs_bulletin/cq_bulletin_2021-11_20211225.xlsx"
-GOOD_CORRECTION = "customs_bulletin/cq_bulletin_2021-11_20211230.xlsx"
-PARTNER_SHEET = "国别地区"
+DECEMBER_EXTRACTS = ("customs_detail/cq_detail_2021-12_export_20220125.csv",
+                     "customs_detail/cq_detail_2021-12_import_20220125.csv")
+DECEMBER_TRAINS = "corridor_trains/trains_2021-12_20220105.csv"
+DECEMBER_BULLETIN = "customs_bulletin/cq_bulletin_2021-12_20220120.xlsx"
+LATER_MONTH_FILES = ("customs_bulletin/cq_bulletin_2022-02_20220320.xlsx",
+                     "customs_detail/cq_detail_2022-02_export_20220325.csv",
+                     "customs_detail/cq_detail_2022-02_import_20220325.csv",
+                     "corridor_trains/trains_2022-01_20220205.csv",
+                     "corridor_trains/trains_2022-02_20220305.csv")
+TOTALS_SHEET = "总值表"
+OVERSTATEMENT = 0.02  # of the extract's sum: twenty times the contract's 0.1 percent
 MARTS_SQL = {
     "monthly": "select * from marts.fct_trade_monthly order by period_start, flow",
     "partners": "select * from marts.fct_partner_trade order by period_start, partner, flow",
 }
 STATE_SQL = {
-    "state": "select status, stale_reason, marts_published_at::varchar, published_at::varchar from marts.publication"
+    "state": "select status, stale_reason, marts_published_at::varchar, published_at::varchar,"
+             " latest_period_start::varchar from marts.publication"
 }
 
 
-def rename_partner(source: Path, target: Path, name: str, new_name: str) -> int:
-    """Writes a copy of a bulletin with one partner renamed; returns the row it is in."""
-    workbook = openpyxl.load_workbook(source)
-    for (cell,) in workbook[PARTNER_SHEET].iter_rows(min_col=1, max_col=1):
-        if isinstance(cell.value, str) and cell.value.strip("\u3000") == name:
-            cell.value = cell.value.replace(name, new_name)
-            workbook.save(target)
-            return cell.row
-    raise LookupError(f"{name} not in {source}")
+def overstate(rows: list[dict[str, str]]) -> None:
+    """Adds OVERSTATEMENT of the extract's sum to its first row, in yuan and dollars alike."""
+    for currency in ("人民币", "美元"):
+        total = sum(int(row[currency]) for row in rows)
+        rows[0][currency] = str(int(rows[0][currency]) + round(total * OVERSTATEMENT))
+
+
+def land(generated: Path, landing: Path, *names: str) -> None:
+    for name in names:
+        shutil.copyfile(generated / name, landing / name)
 
 
 def publication_check_outcomes(chain: ChainFolder) -> list[str]:
@@ -51,36 +67,54 @@ def publication_check_outcomes(chain: ChainFolder) -> list[str]:
 
 
 @pytest.mark.slow
-@pytest.mark.skip(reason="the door now refuses a partner name the seeds do not know, so this trigger no longer reaches dbt; it needs a file that passes the door and fails a cross-file dbt test (issue 15, open)")
-def test_a_failing_refresh_republishes_the_last_good_marts_as_stale(sample_chain_copy: ChainFolder) -> None:
-    chain = sample_chain_copy
+def test_a_cross_file_failure_publishes_stale_and_blocks_only_its_own_month(two_month_sample: Path, tmp_path: Path) -> None:
+    chain = new_chain(tmp_path / "chain", two_month_sample)
+    chain.refresh()
     landing = chain.root / "landing"
+    generated = tmp_path / "generated"
+    generate(generated, through=date(2022, 2, 1), only_from=date(2021, 12, 1), detail_rows=200)
     good = chain.query({**MARTS_SQL, **STATE_SQL})
-    (status, reason, first_published, _), = good["state"]
+    (status, reason, first_published, _, _), = good["state"]
     assert (status, reason) == ("fresh", None)
 
-    row = rename_partner(landing / NOVEMBER, landing / UNKNOWN_NAME_CORRECTION, "越南", "越南国")
-    failed = chain.run_module("orchestration.cli", "refresh", "--from", "2021-11", "--to", "2021-11", check=False)
+    # December's extracts and trains land before its bulletin: they load, nothing to hold them to.
+    land(generated, landing, DECEMBER_TRAINS, DECEMBER_EXTRACTS[1])
+    edit_detail(generated / DECEMBER_EXTRACTS[0], overstate, target=landing / DECEMBER_EXTRACTS[0])
+    chain.refresh("--from", "2021-12", "--to", "2021-12")  # raises unless the run succeeds
+    before_bulletin = chain.query({**MARTS_SQL, **STATE_SQL})
+    (status, _, extracts_published, _, _), = before_bulletin["state"]
+    assert status == "fresh"
+
+    land(generated, landing, DECEMBER_BULLETIN)
+    failed = chain.run_module("orchestration.cli", "refresh", "--from", "2021-12", "--to", "2021-12", check=False)
     assert failed.returncode != 0
+    audit = chain.query({"bulletin": f"select status from raw.load_audit where file_name = '{DECEMBER_BULLETIN}'"},
+                        database="warehouse")
+    assert audit["bulletin"] == [["loaded"]], failed.stderr[-3000:]  # the door passed it: the rule spans two files
 
     stale = chain.query({**MARTS_SQL, **STATE_SQL})
-    (status, reason, marts_published_at, published_at), = stale["state"]
+    (status, reason, marts_published_at, published_at, _), = stale["state"]
     assert status == "stale"
-    assert "not_null_int_partners__bulletin_names_partner" in reason
-    assert f"{UNKNOWN_NAME_CORRECTION} (vintage 2021-12-25) sheet {PARTNER_SHEET} row {row}" in reason
-    assert marts_published_at == first_published and published_at > first_published
-    assert {k: stale[k] for k in MARTS_SQL} == {k: good[k] for k in MARTS_SQL}  # the last good marts, unchanged
+    exports_row = find_row(openpyxl.load_workbook(generated / DECEMBER_BULLETIN)[TOTALS_SHEET], "出口")
+    assert reason == (
+        "step dbt_warehouse failed: dbt test fct_detail_reconciliation_within_tolerance failed on 1 row in "
+        f"{DECEMBER_EXTRACTS[0]} (vintage 2022-01-25) and "
+        f"{DECEMBER_BULLETIN} (vintage 2022-01-20) sheet {TOTALS_SHEET} row {exports_row}"
+    )
+    assert marts_published_at == extracts_published and published_at > extracts_published
+    assert {k: stale[k] for k in MARTS_SQL} == {k: before_bulletin[k] for k in MARTS_SQL}  # the last good marts
     bulletin = (chain.published / "bulletin" / "bulletin-2021-11.md").read_text()
-    assert "Stale figures" in bulletin and UNKNOWN_NAME_CORRECTION in bulletin
+    assert "Stale figures" in bulletin and DECEMBER_BULLETIN in bulletin
 
-    # The producer's next correction prints the name right again and supersedes the bad one
-    # (its bytes differ from the first release's, or the loader would record a duplicate).
-    corrected = openpyxl.load_workbook(landing / NOVEMBER)
-    corrected.properties.title = "correction"
-    corrected.save(landing / GOOD_CORRECTION)
-    chain.refresh("--from", "2021-11", "--to", "2021-11")  # raises unless the run succeeds
-    fresh = chain.query({**MARTS_SQL, **STATE_SQL})
-    (status, reason, marts_published_at, _), = fresh["state"]
-    assert (status, reason) == ("fresh", None) and marts_published_at > first_published
-    assert "Stale figures" not in (chain.published / "bulletin" / "bulletin-2021-11.md").read_text()
-    assert publication_check_outcomes(chain) == ["SUCCEEDED", "FAILED", "SUCCEEDED"]
+    # The next period's files: its refresh tests its own months and publishes, December included.
+    land(generated, landing, *LATER_MONTH_FILES)
+    chain.refresh("--from", "2022-02", "--to", "2022-02")
+    fresh = chain.query({**STATE_SQL, "december": (
+        "select flow, is_within_tolerance from marts.fct_detail_reconciliation"
+        " where period_start = date '2021-12-01' order by flow")})
+    (status, reason, marts_published_at, _, latest_period), = fresh["state"]
+    assert (status, reason, latest_period) == ("fresh", None, "2022-01-01")
+    assert marts_published_at > published_at
+    assert fresh["december"] == [["exports", False], ["imports", True]]  # still shown, as it is
+    assert "Stale figures" not in (chain.published / "bulletin" / "bulletin-2022-02.md").read_text()
+    assert publication_check_outcomes(chain) == ["SUCCEEDED", "SUCCEEDED", "FAILED", "SUCCEEDED"]

@@ -1,5 +1,5 @@
-"""`make reliability`: run the bad-input, fault-injection and load suites and write
-docs/reliability.md from what they report.
+"""`make reliability`: run every bad-input, fault-injection, publication and load suite and
+write docs/reliability.md from what they report.
 
 The suites run with pytest (``--run-slow``) in a subprocess, writing JUnit XML; each fault
 test names its fault and the load suite adds its counts (files processed, correction runs,
@@ -21,11 +21,69 @@ from pathlib import Path
 from orchestration.ingest import landing_guard
 from orchestration.settings import REPO_ROOT
 
+@dataclass(frozen=True)
+class Suite:
+    path: str
+    what: str  # the summary row: what its tests try
+    asserts: str  # what every test of it asserts
+
+
 SUITES = {
-    "bad_input": "tests/test_bad_input.py",
-    "faults": "tests/test_faults.py",
-    "load": "tests/test_stress_concurrent_load.py",
+    "bad_input": Suite(
+        "tests/test_bad_input.py",
+        "bad inputs tried and refused (or left alone) with the right reason",
+        "the reason code and its words, no row of the file in raw, the file moved to the quarantine "
+        "(or, for names matching no feed and paths outside the landing zone, left alone and never "
+        "opened), the good files beside it still loaded, and, through a Python audit hook, nothing "
+        "outside `landing/` and `quarantine/` opened, moved or written. Its slow test refreshes a "
+        "month whose files used to block publication, then another month, and both publish.",
+    ),
+    "landing_faults": Suite(
+        "tests/test_landing_faults.py",
+        "files and folders faulted at the door (being written, vanishing, rewritten, unreadable, "
+        "oversized; a quarantine or landing path that cannot be used)",
+        "the message, exactly one audit row per event (none more on a retry), the recorded SHA-256 "
+        "that of the bytes loaded, nothing lost, and the other files still loaded.",
+    ),
+    "landing_refresh": Suite(
+        "tests/test_landing_refresh.py",
+        "`refresh` beside a producer, another refresh or the daemon; a full Dagster home; a 2 GiB "
+        "one-line extract",
+        "through the real `refresh` command: a file its producer still writes (or abandoned "
+        "half-written) is never quarantined under it; two writers take turns through the writer "
+        "lock and every loaded month is published; a full Dagster home stops the run with a message "
+        "and the next one publishes; the 2 GiB extract is refused in bounded time and memory.",
+    ),
+    "stale_publication": Suite(
+        "tests/test_stale_publication.py",
+        "refreshes that could not publish: the last good marts republished stale, later months fresh",
+        "an extract and the bulletin loaded after it disagree beyond the contract's 0.1 percent: the "
+        "refresh of their month republishes the last good marts marked stale, the reason names the "
+        "failing check, both files, their vintages and the bulletin's sheet and row, the bulletin "
+        "and the freshness check say so; the next month's refresh publishes fresh marts.",
+    ),
+    "faults": Suite(
+        "tests/test_faults.py",
+        "faults injected and survived",
+        "after the fault, the next run publishes marts identical to an undisturbed build of the same "
+        "files (per table: rows, distinct rows and an order-free hash of every column), every landing "
+        "file has exactly one audit row with a final status, no staged publication is left, no run "
+        "is left started and no concurrency slot is held. After the daemon's kill, the instance shows "
+        "the dead run failed and its retry.",
+    ),
+    "load": Suite(
+        "tests/test_stress_concurrent_load.py",
+        "files loaded under load, each exactly once (sample + corrections)",
+        "the 2017-2021 sample refreshed at once; then, with the UI and daemon running, ten corrected "
+        "vintages (several of the same month, a December among them) land half a second apart while "
+        "three reader processes query the published DuckDB file and Parquet set in a loop. Every file "
+        "has exactly one audit row, the latest vintage of each corrected month is loaded and every "
+        "older one superseded, the marts equal a clean build of the same files, and no reader saw an "
+        "error.",
+    ),
 }
+# The suites with a summary row of their own below; the others get one row each.
+COUNTED_APART = ("faults", "load")
 DEFAULT_OUTPUT = REPO_ROOT / "docs" / "reliability.md"
 JUNIT_OUTPUT = REPO_ROOT / "target" / "reliability-junit.xml"
 
@@ -50,13 +108,14 @@ class Case:
 def run_suites(junit: Path, extra_args: list[str]) -> tuple[int, float]:
     started = time.monotonic()
     command = [sys.executable, "-m", "pytest", "-q", "--run-slow", "-p", "no:cacheprovider",
-               f"--junitxml={junit}", "-o", "junit_family=xunit1", *SUITES.values(), *extra_args]
+               f"--junitxml={junit}", "-o", "junit_family=xunit1", *(suite.path for suite in SUITES.values()),
+               *extra_args]
     returncode = subprocess.call(command, cwd=REPO_ROOT)
     return returncode, time.monotonic() - started
 
 
 def read_junit(junit: Path) -> list[Case]:
-    suite_of = {Path(path).stem.removeprefix("test_"): suite for suite, path in SUITES.items()}
+    suite_of = {Path(suite.path).stem.removeprefix("test_"): name for name, suite in SUITES.items()}
     cases = []
     for element in ElementTree.parse(junit).getroot().iter("testcase"):
         if not element.get("name"):
@@ -83,40 +142,43 @@ def _cell(text: str) -> str:
     return text.replace("|", "/")
 
 
-def render(cases: list[Case], returncode: int, seconds: float, source: str = "a run of the three suites") -> str:
+def render(cases: list[Case], returncode: int, seconds: float, source: str = "a run of every suite") -> str:
     faults = [c for c in cases if c.suite == "faults" and "fault" in c.properties and c.outcome != "skipped"]
-    bad_ok, bad = _count(cases, "bad_input")
     load = next((c for c in cases if c.suite == "load" and c.outcome != "skipped"), None)
     load_props = load.properties if load else {}
     load_passed = "yes" if load and load.outcome == "passed" else "no"
     by_suite = {suite: sum(c.seconds for c in cases if c.suite == suite) for suite in SUITES}
+    suite_rows = []
+    for name, suite in SUITES.items():
+        if name not in COUNTED_APART:
+            passed, tried = _count(cases, name)
+            suite_rows.append(f"| {_cell(suite.what)} | {tried} | {passed} | {_duration(by_suite[name])} |")
     lines = [
         "# Reliability",
         "",
         "Generated by `make reliability` (`python -m tools.reliability_report`) on "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC from {source}; do not edit by hand. The suites: "
-        "`tests/test_bad_input.py` (fast, in `make test`), `tests/test_faults.py` and "
-        "`tests/test_stress_concurrent_load.py` (marked slow: CI runs them with `--run-slow`).",
+        + ", ".join(f"`{suite.path}`" for suite in SUITES.values())
+        + ", run with `--run-slow` as CI runs them.",
         "",
         f"Result: **{'all passed' if returncode == 0 else f'FAILURES (pytest exit code {returncode})'}**, "
         f"{len(cases)} tests in {seconds / 60:.1f} min.",
         "",
         "| what | tried | survived / correct | time |",
         "|---|---:|---:|---:|",
-        f"| faults injected and survived | {len(faults)} | {sum(c.outcome == 'passed' for c in faults)} | "
-        f"{by_suite['faults'] / 60:.1f} min |",
-        f"| bad inputs tried and refused (or left alone) with the right reason | {bad} | {bad_ok} | "
-        f"{by_suite['bad_input']:.0f} s |",
-        f"| files loaded under load, each exactly once (sample + corrections) | "
-        f"{load_props.get('files_processed', '-')} | {load_passed} | {by_suite['load'] / 60:.1f} min |",
+        f"| {SUITES['faults'].what} | {len(faults)} | {sum(c.outcome == 'passed' for c in faults)} | "
+        f"{_duration(by_suite['faults'])} |",
+        *suite_rows,
+        f"| {SUITES['load'].what} | "
+        f"{load_props.get('files_processed', '-')} | {load_passed} | {_duration(by_suite['load'])} |",
         f"| corrected vintages landed a moment apart, taken by the daemon in this many runs | "
         f"{load_props.get('corrections', '-')} | {_runs(load_props.get('correction_runs', '-'))}, "
         f"{load_props.get('corrections_seconds', '-')} s | |",
         f"| reader queries during the load (3 concurrent reader processes) / reader errors | "
         f"{load_props.get('reader_queries', '-')} | {load_props.get('reader_errors', '-')} errors | |",
         "",
-        *[f"Not in this report (not run, or interrupted before pytest could report): `{path}`."
-          for suite, path in SUITES.items() if not any(c.suite == suite for c in cases)],
+        *[f"Not in this report (not run, or interrupted before pytest could report): `{suite.path}`."
+          for name, suite in SUITES.items() if not any(c.suite == name for c in cases)],
         "",
         "## Faults",
         "",
@@ -127,21 +189,7 @@ def render(cases: list[Case], returncode: int, seconds: float, source: str = "a 
         "",
         "## What every scenario asserts",
         "",
-        "- **Faults:** after the fault, the next run publishes marts identical to an undisturbed build "
-        "of the same files (per table: rows, distinct rows and an order-free hash of every column), "
-        "every landing file has exactly one audit row with a final status, no staged publication "
-        "is left, no run is left started and no concurrency slot is held. After the daemon's kill, "
-        "the instance shows the dead run failed and its retry.",
-        "- **Bad input:** the reason code and its words, no row of the file in raw, the file moved to "
-        "the quarantine (or, for names matching no feed and paths outside the landing zone, left alone "
-        "and never opened), the good files beside it still loaded, and, through a Python audit hook, "
-        "nothing outside `landing/` and `quarantine/` opened, moved or written.",
-        "- **Load:** the 2017-2021 sample refreshed at once; then, with the UI and daemon running, ten "
-        "corrected vintages (several of the same month, a December among them) land half a second "
-        "apart while three reader processes query the published DuckDB file and Parquet set in a "
-        "loop. Every file has exactly one audit row, the latest vintage of each corrected month is "
-        "loaded and every older one superseded, the marts equal a clean build of the same files, "
-        "and no reader saw an error.",
+        *[f"- **`{suite.path}`:** {suite.asserts}" for suite in SUITES.values()],
         "",
         "## Safety limits before parsing (`orchestration/ingest/landing_guard.py`)",
         "",
@@ -164,6 +212,10 @@ def render(cases: list[Case], returncode: int, seconds: float, source: str = "a 
         result = case.outcome + (f": {case.message}" if case.outcome == "failed" else "")
         lines.append(f"| {case.suite} | {_cell(case.label)} | {_cell(result)} | {case.seconds:.1f} |")
     return "\n".join(lines) + "\n"
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.0f} s"
 
 
 def _runs(count: str) -> str:

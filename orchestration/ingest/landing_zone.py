@@ -6,7 +6,10 @@ holds it open for writing (psutil sees every process's files when we run as root
 user's otherwise). A producer that closes and reopens its file between writes is caught by
 the other half of the rule: a file whose size, modification time or inode changed between
 the moment its hash was taken and the moment its rows were read is not loaded in that run
-(``FileSnapshot``), and the sensors wait until a file looks the same twice.
+(``FileSnapshot``), and the sensors wait until a file looks the same twice. `refresh` looks
+once, so it waits until every delivery has been left unchanged for ``SETTLE_SECONDS``
+(``unsettled``): a producer between two writes is waited for, and a file it closed
+half-written and never finishes is then judged as it is, like any file.
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from orchestration.periods import run_month
 
 PARTIAL_SUFFIX = ".part"
 HASH_CHUNK_BYTES = 1 << 20
+# How long a closed file must stay unchanged before `refresh` takes it as delivered.
+SETTLE_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,22 @@ def being_written(path: Path, status: os.stat_result, writers: set[tuple[int, in
     if (status.st_dev, status.st_ino) in writers:
         return "a process holds it open for writing"
     return None
+
+
+def unsettled(landing_root: Path, now: float) -> dict[str, float]:
+    """The deliveries modified less than SETTLE_SECONDS before ``now`` (seconds since the
+    epoch): ``feed/name`` -> modification time."""
+    writers = open_for_writing()
+    young = {}
+    for feed in FEEDS:
+        for path in landing_files(landing_root, feed, writers=writers):
+            try:
+                modified = path.stat().st_mtime
+            except FileNotFoundError:
+                continue  # gone since the listing
+            if modified > now - SETTLE_SECONDS:
+                young[f"{path.parent.name}/{path.name}"] = modified
+    return young
 
 
 def landing_root_problem(root: Path) -> str | None:

@@ -15,6 +15,8 @@ import duckdb
 FAILED_STATUSES = ("fail", "error")
 # Failing rows quoted per test: enough to act on, short enough for a status line.
 QUOTED_ROWS = 5
+FILE_COLUMNS = ("source_file", "source_file_id", "source_sha256")
+LINEAGE_COLUMNS = (*FILE_COLUMNS, "vintage", "source_sheet", "source_row")
 
 
 def describe_failures(run_results: dict[str, Any], con: duckdb.DuckDBPyConnection) -> str:
@@ -42,13 +44,30 @@ def _failing_row_sources(con: duckdb.DuckDBPyConnection, relation: str | None) -
         return []
     try:
         columns = {c[0] for c in con.execute(f"describe select * from {relation}").fetchall()}
-        select = [c for c in ("source_file", "source_file_id", "source_sha256", "vintage", "source_sheet", "source_row") if c in columns]
-        if not select:
+        groups = _lineage_groups(columns)
+        if not groups:
             return []
+        select = [column for group in groups for column in group.values()]
         rows = con.execute(f"select distinct {', '.join(select)} from {relation} limit {QUOTED_ROWS}").fetchall()
     except duckdb.Error:
         return []  # the stored rows are a convenience; the test's name is reason enough
-    return [_where(dict(zip(select, row)), con) for row in rows]
+    described = []
+    for row in rows:
+        values = iter(row)
+        described.append(" and ".join(
+            _where({name: next(values) for name in group}, con) for group in groups
+        ))
+    return described
+
+
+def _lineage_groups(columns: set[str]) -> list[dict[str, str]]:
+    """The lineage columns of a failing row, one group per file it names: a reconciliation
+    row names its own file and, prefixed (``bulletin_source_file_id``...), the file it is
+    held to. Each group maps the unprefixed name to the column."""
+    prefixes = sorted({column[: -len(name)] for column in columns for name in FILE_COLUMNS if column.endswith(name)},
+                      key=len)
+    groups = [{name: prefix + name for name in LINEAGE_COLUMNS if prefix + name in columns} for prefix in prefixes]
+    return [group for group in groups if group]
 
 
 def _where(row: dict[str, Any], con: duckdb.DuckDBPyConnection) -> str:
