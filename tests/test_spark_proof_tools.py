@@ -1,10 +1,8 @@
-"""The Spark proof's own tools, without Spark: the lake written from a warehouse's raw
-tables in the loader's layout, the comparison that tells equal builds from different ones,
-and the engine setting that picks the dbt target."""
+"""The Spark proof's own tools, without Spark: the comparison that tells equal builds from
+different ones, and the engine setting that picks the dbt target."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -13,42 +11,6 @@ import pytest
 from orchestration import settings
 from orchestration.transform.dbt_assets import dbt_resource
 from tools.spark_proof.compare import compare_builds
-from tools.spark_proof.lake_export import export_lake
-
-
-def _raw_warehouse(path: Path) -> Path:
-    with duckdb.connect(str(path)) as con:
-        con.execute("create schema raw")
-        con.execute("create table raw.bulletin_totals (load_id varchar, reference_month date, flow varchar, month_value decimal(20,2))")
-        con.execute("""insert into raw.bulletin_totals values
-            ('load-a', '2021-10-01', 'total', 1.50), ('load-a', '2021-10-01', 'exports', 0.75),
-            ('load-b', '2021-11-01', 'total', 2.50), ('load-c', '2021-11-01', 'total', 2.60)""")
-        con.execute("create table raw.load_audit (load_id varchar, status varchar)")
-        con.execute("insert into raw.load_audit values ('load-a', 'loaded'), ('load-b', 'superseded'), ('load-c', 'loaded')")
-    return path
-
-
-def test_the_lake_holds_one_file_per_load_and_month_in_hive_layout(tmp_path):
-    lake = tmp_path / "lake"
-    export_lake(_raw_warehouse(tmp_path / "warehouse.duckdb"), lake)
-
-    files = sorted(str(path.relative_to(lake)) for path in lake.rglob("*") if path.is_file())
-    assert files == [
-        "load_audit/load_audit.parquet",
-        "raw/bulletin_totals/reference_month=2021-10-01/load-a.parquet",
-        "raw/bulletin_totals/reference_month=2021-11-01/load-b.parquet",
-        "raw/bulletin_totals/reference_month=2021-11-01/load-c.parquet",
-    ]
-    with duckdb.connect() as con:
-        rows = con.execute(
-            f"select load_id, reference_month, month_value from read_parquet('{lake}/raw/bulletin_totals/*/*.parquet',"
-            " hive_partitioning = true, hive_types = {'reference_month': date}) order by all"
-        ).fetchall()
-        columns = [name for (name,) in con.execute(
-            f"select name from parquet_schema('{lake}/raw/bulletin_totals/reference_month=2021-10-01/load-a.parquet')"
-        ).fetchall()]
-    assert rows[0][:2] == ("load-a", date(2021, 10, 1)) and len(rows) == 4
-    assert "reference_month" not in columns  # in the path only, as the loader writes it
 
 
 def _marts_warehouse(path: Path) -> Path:

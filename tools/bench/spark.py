@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 
-from tools.spark_proof.build import dbt_on_spark, ensure_lake, spark_installed
+from tools.spark_proof.build import dbt_on_spark, spark_installed
 
 if not spark_installed():
     raise ImportError("pyspark and dbt-spark are not installed (make spark installs them)")
@@ -18,7 +18,6 @@ if not spark_installed():
 def measure(bench) -> dict:
     """Seconds of the Spark full build of ``bench``'s warehouse and lake, and whether it passed."""
     lake = bench.work / "lake"
-    ensure_lake(bench.warehouse, lake)
     env = {**bench.env, "WAREHOUSE_LAKE": str(lake)}
     seeded = dbt_on_spark("seed", lake=lake, env=env)
     started = time.perf_counter()

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 from orchestration import settings
-from tools.spark_proof.lake_export import export_lake
 
 # A full Spark build of the sample takes minutes on two cores; this bounds a hung JVM.
 DBT_TIMEOUT_S = 3600
@@ -19,13 +18,6 @@ DBT_TIMEOUT_S = 3600
 def spark_installed() -> bool:
     """pyspark and dbt-spark, which `make spark` installs and `make setup` does not."""
     return all(importlib.util.find_spec(name) is not None for name in ("pyspark", "dbt.adapters.spark"))
-
-
-def ensure_lake(warehouse_db: Path, lake: Path) -> None:
-    """The raw lake of ``warehouse_db``: the loader's where it wrote one, else exported from
-    the warehouse's raw tables in the same layout."""
-    if not (lake / "raw").is_dir():
-        export_lake(warehouse_db, lake)
 
 
 def dbt_on_spark(*args: str, lake: Path, env: dict[str, str] | None = None, master: str | None = None,
