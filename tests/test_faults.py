@@ -218,9 +218,9 @@ def test_disk_full_while_publishing_keeps_the_previous_publication(record_fault,
     assert mart_checksums(chain, published) == checksums
 
 
-def test_disk_full_while_loading_keeps_the_previous_state(record_fault, tmp_path, reference, two_month_sample,
-                                                          monkeypatch, own_lake):
-    record_fault("disk full (ENOSPC) while loading")
+def _train_correction_beside(reference, tmp_path: Path, two_month_sample: Path, own_lake: Path) -> tuple[Path, Path, Path]:
+    """A copy of the reference warehouse and its lake, and a correction of November's train
+    log in a landing zone of its own: (warehouse, landing root, correction)."""
     chain, _ = reference
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(chain.warehouse, warehouse)
@@ -230,6 +230,13 @@ def test_disk_full_while_loading_keeps_the_previous_state(record_fault, tmp_path
     correction = landing / "corridor_trains" / "trains_2021-11_20211230.csv"
     correction.parent.mkdir(parents=True)
     correction.write_bytes(trains.read_bytes().replace(b"inbound", b"outbound", 1))
+    return warehouse, landing, correction
+
+
+def test_disk_full_while_loading_keeps_the_previous_state(record_fault, tmp_path, reference, two_month_sample,
+                                                          monkeypatch, own_lake):
+    record_fault("disk full (ENOSPC) while loading")
+    warehouse, landing, correction = _train_correction_beside(reference, tmp_path, two_month_sample, own_lake)
 
     def raw_state(con):
         return [con.execute(f"SELECT count(*), sum(hash(t)) FROM raw.{table} t").fetchone()
@@ -256,15 +263,7 @@ def test_disk_full_while_loading_keeps_the_previous_state(record_fault, tmp_path
 def test_disk_full_while_writing_the_lake_refuses_the_file_and_keeps_it(record_fault, tmp_path, reference,
                                                                          two_month_sample, monkeypatch, own_lake):
     record_fault("disk full (ENOSPC) while writing the lake's Parquet")
-    chain, _ = reference
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(chain.warehouse, warehouse)
-    shutil.copytree(chain.root / "lake", own_lake)
-    landing = tmp_path / "landing"
-    trains = next((two_month_sample / "corridor_trains").glob("trains_2021-11_*.csv"))
-    correction = landing / "corridor_trains" / "trains_2021-11_20211230.csv"
-    correction.parent.mkdir(parents=True)
-    correction.write_bytes(trains.read_bytes().replace(b"inbound", b"outbound", 1))
+    warehouse, landing, correction = _train_correction_beside(reference, tmp_path, two_month_sample, own_lake)
     delivered = correction.read_bytes()
 
     with duckdb.connect(str(warehouse)) as con:
