@@ -18,7 +18,6 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import openpyxl
 import pytest
 
@@ -438,24 +437,3 @@ def test_published_figures_lead_back_to_their_file_and_row(chain):
     with open(path, encoding="utf-8", newline="") as log:
         rail_sea = {line["train_id"] for line in csv.DictReader(log) if line["service"] == "ILSTC_RAIL_SEA"}
     assert len(rail_sea) == trains
-
-
-def test_the_marts_refuse_a_second_row_of_a_key_or_a_missing_value(sample_chain_copy):
-    """Each mart's key and its not-null columns are constraints DuckDB enforces on the built
-    table (the data tests keep the rules that compare values or tables)."""
-    manifest = json.loads((REPO / "target" / "manifest.json").read_text())
-    marts = [node for node in manifest["nodes"].values() if node["resource_type"] == "model" and node["schema"] == "marts"]
-    assert len(marts) >= 10
-    with duckdb.connect(str(sample_chain_copy.warehouse)) as con:
-        for mart in marts:
-            table = f"marts.{mart['name']}"
-            keys = [c["columns"] for c in mart["constraints"] if c["type"] == "primary_key"]
-            assert len(keys) == 1, f"{table} has no key"
-            with pytest.raises(duckdb.ConstraintException):
-                con.execute(f"INSERT INTO {table} SELECT * FROM {table} LIMIT 1")
-            not_null = [name for name, column in mart["columns"].items()
-                        if any(c["type"] == "not_null" for c in column["constraints"])]
-            assert set(keys[0]) <= set(not_null), table
-            for column in not_null:
-                with pytest.raises(duckdb.ConstraintException):
-                    con.execute(f"UPDATE {table} SET {column} = NULL WHERE rowid = (SELECT min(rowid) FROM {table})")
