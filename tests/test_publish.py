@@ -212,11 +212,7 @@ def test_invariants_are_checked(warehouse: Path) -> None:
             "update marts.fct_trade_monthly set value_cny = value_cny + 30000000"
             " where flow = 'exports' and period_start = '2021-08-01'"
         )
-        # the built mart refuses a second row of its key (a constraint): a copy without it does not
-        con.execute(
-            "create or replace table marts.dim_partner as"
-            " select * from marts.dim_partner union all select * from marts.dim_partner where partner = 'VN'"
-        )
+        con.execute("insert into marts.dim_partner select * from marts.dim_partner where partner = 'VN'")
         found = verification.problems(con, {})
     # The warehouse has no publication table: the publisher writes it into the copy.
     assert "marts.publication is missing" in found
