@@ -124,15 +124,27 @@ def test_views_hide_loads_without_an_accepted_audit_row(con, landing, tmp_path, 
     assert foreign.exists() and not trains_file.exists()
 
 
-def test_audit_snapshot_is_the_load_audit(con, landing, tmp_path, own_lake):
+def test_audit_snapshot_is_the_load_audit_with_the_live_loads_marked(con, landing, tmp_path, own_lake):
     load_everything(con, landing, tmp_path, own_lake)
+    # the month's train log again under its name, other bytes: its load replaces the first
+    log = next((landing / "corridor_trains").glob("trains_2021-11_*.csv"))
+    log.write_bytes(log.read_bytes() + b"\n")
+    RawLoader(con, landing, tmp_path / "quarantine", TODAY, own_lake).load_all([log])
     snapshot = own_lake / "load_audit" / "load_audit.parquet"
 
     in_warehouse = con.execute("SELECT * FROM raw.load_audit ORDER BY load_id").fetchdf()
-    in_lake = con.execute("SELECT * FROM read_parquet(?) ORDER BY load_id", [str(snapshot)]).fetchdf()
+    in_lake = con.execute("SELECT * EXCLUDE (live) FROM read_parquet(?) ORDER BY load_id", [str(snapshot)]).fetchdf()
     pd.testing.assert_frame_equal(in_lake, in_warehouse)
-    assert len(in_lake) == len(landing_files(landing, "customs_bulletin")) + len(
+    assert len(in_lake) == 1 + len(landing_files(landing, "customs_bulletin")) + len(
         landing_files(landing, "corridor_trains")) + len(landing_files(landing, "customs_detail"))
+    # what Spark's raw views read: the replaced load of the train log is not live
+    marked = dict(con.execute("SELECT load_id, live FROM read_parquet(?)", [str(snapshot)]).fetchall())
+    in_raw_views = {row[0] for table in all_raw_tables()
+                    for row in con.execute(f"SELECT DISTINCT load_id FROM raw.{table}").fetchall()}
+    assert {load_id for load_id, live in marked.items() if live} == in_raw_views
+    log_loads = con.execute("SELECT load_id FROM raw.load_audit WHERE file_name = ? ORDER BY finished_at",
+                            [f"corridor_trains/{log.name}"]).fetchall()
+    assert [marked[load_id] for (load_id,) in log_loads] == [False, True]
     assert [p.name for p in snapshot.parent.iterdir()] == ["load_audit.parquet"]  # no temporary left
 
 

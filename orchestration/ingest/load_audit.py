@@ -156,13 +156,16 @@ def known_loads(con: duckdb.DuckDBPyConnection, load_ids: list[str]) -> set[str]
 
 def write_snapshot(con: duckdb.DuckDBPyConnection, lake: Path) -> Path:
     """The whole audit as ``<lake>/load_audit/load_audit.parquet``, replaced by a rename, so
-    a reader gets the previous snapshot or this one, never part of one."""
+    a reader gets the previous snapshot or this one, never part of one. Its column ``live``
+    is LIVE_LOADS_SQL's verdict, so an engine that reads the lake applies the rule without
+    restating it."""
     target = lake / SNAPSHOT_PATH
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     target.parent.mkdir(parents=True, exist_ok=True)
     quoted = str(temporary).replace("'", "''")
     try:
-        con.execute(f"COPY (SELECT * FROM raw.load_audit ORDER BY started_at, load_id) TO '{quoted}' (FORMAT parquet)")
+        con.execute(f"COPY (SELECT *, load_id IN ({LIVE_LOADS_SQL}) AS live FROM raw.load_audit "
+                    f"ORDER BY started_at, load_id) TO '{quoted}' (FORMAT parquet)")
         os.replace(temporary, target)
     finally:
         temporary.unlink(missing_ok=True)
