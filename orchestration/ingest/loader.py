@@ -524,30 +524,38 @@ class RawLoader:
     def _write_extracts(self, extracts: list[TranscodedExtract], candidates: list[_Candidate], lineage: dict,
                         loads: list[str]) -> list[tuple[int, list[Path] | lake.LakeWriteFailed]]:
         """Each extract's checked read straight into its hidden Parquet file (one COPY each,
-        which costs what a bare read into a table does: docs/benchmarks.md), then the rules on
-        the rows as a set over the files written."""
-        written: list[tuple[int, list[Path] | lake.LakeWriteFailed]] = []
-        try:
-            for position, (extract, candidate, load_id) in enumerate(zip(extracts, candidates, loads)):
-                query, params = checked_rows_query([extract])
-                own_lineage = {key: values[position:position + 1] for key, values in lineage.items()}
-                rows, used = self._rows_select("customs_detail", f"({query})", set(DETAIL_COLUMNS) | {"source_row"},
-                                               {**own_lineage, **params}, lake.file_columns("customs_detail"))
-                try:
-                    path, count = lake.write_temporary(self.con, rows, self.lake_root, "customs_detail",
+        on every core: DuckDB reads a file this small on one thread, docs/benchmarks.md),
+        then the rules on the rows as a set over the files written."""
+        def write(position: int) -> tuple[int, list[Path] | lake.LakeWriteFailed]:
+            extract, candidate, load_id = extracts[position], candidates[position], loads[position]
+            query, params = checked_rows_query([extract])
+            own_lineage = {key: values[position:position + 1] for key, values in lineage.items()}
+            rows, used = self._rows_select("customs_detail", f"({query})", set(DETAIL_COLUMNS) | {"source_row"},
+                                           {**own_lineage, **params}, lake.file_columns("customs_detail"))
+            try:
+                with self.con.cursor() as cursor:
+                    path, count = lake.write_temporary(cursor, rows, self.lake_root, "customs_detail",
                                                        candidate.name.reference_month, load_id, used)
-                except lake.LakeWriteFailed as failed:
-                    written.append((0, failed))
-                    continue
-                written.append((count, [path]))
-                if count != expected_rows([extract]):
+            except lake.LakeWriteFailed as failed:
+                return 0, failed
+            return count, [path]
+
+        futures: list[Future] = []
+        try:
+            with ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)), thread_name_prefix="lake") as pool:
+                futures = [pool.submit(write, position) for position in range(len(extracts))]
+            written = [future.result() for future in futures]  # the first failed read, in the batch's order
+            for (count, files), extract in zip(written, extracts):
+                if isinstance(files, list) and count != expected_rows([extract]):
                     raise ContractBreach(f"{count} rows read from {expected_rows([extract])} lines")
             files = [str(files[0]) for _, files in written if isinstance(files, list)]
             refused = set_breaches(self.con, extracts, loads, f"read_parquet({files})") if files else {}
             if refused:
                 raise RowSetBreach(refused)
         except BaseException:
-            lake.discard(path for _, files in written if isinstance(files, list) for path in files)
+            lake.discard(path for future in futures if future.done() and not future.cancelled()
+                         and future.exception() is None and isinstance(future.result()[1], list)
+                         for path in future.result()[1])
             raise
         return written
 
