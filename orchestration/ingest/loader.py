@@ -71,6 +71,8 @@ LINEAGE_TYPES = {
 # (docs/benchmarks.md, ingest findings).
 DETAIL_BATCH_BYTES = 128 << 20
 FIRST_BATCH_BYTES = 32 << 20
+# The threads of the loader's pools (hashing, the lake's COPYs): one per core it may use.
+CORES = len(os.sched_getaffinity(0))
 # How a refusal's reason goes on when its file could not be moved to the quarantine.
 QUARANTINE_FAILED = "; could not be moved to the quarantine "
 
@@ -98,7 +100,7 @@ def _hashed_or_error(path: Path) -> HashedFile | OSError | FileChanged:
 def _hashes(paths: list[Path]) -> dict[Path, HashedFile | OSError | FileChanged]:
     """The SHA-256 of each file (or why it could not be read), on every core: hashlib lets go
     of the GIL."""
-    with ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)), thread_name_prefix="sha256") as pool:
+    with ThreadPoolExecutor(max_workers=CORES, thread_name_prefix="sha256") as pool:
         return dict(zip(paths, pool.map(_hashed_or_error, paths)))
 
 
@@ -540,10 +542,10 @@ class RawLoader:
                 return 0, failed
             return count, [path]
 
-        futures: list[Future] = []
+        with ThreadPoolExecutor(max_workers=CORES, thread_name_prefix="lake") as pool:
+            futures = [pool.submit(write, position) for position in range(len(extracts))]
+        finished = [future.result() for future in futures if future.exception() is None]
         try:
-            with ThreadPoolExecutor(max_workers=len(os.sched_getaffinity(0)), thread_name_prefix="lake") as pool:
-                futures = [pool.submit(write, position) for position in range(len(extracts))]
             written = [future.result() for future in futures]  # the first failed read, in the batch's order
             for (count, files), extract in zip(written, extracts):
                 if isinstance(files, list) and count != expected_rows([extract]):
@@ -553,9 +555,7 @@ class RawLoader:
             if refused:
                 raise RowSetBreach(refused)
         except BaseException:
-            lake.discard(path for future in futures if future.done() and not future.cancelled()
-                         and future.exception() is None and isinstance(future.result()[1], list)
-                         for path in future.result()[1])
+            lake.discard(path for _, files in finished if isinstance(files, list) for path in files)
             raise
         return written
 
