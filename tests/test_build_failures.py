@@ -4,11 +4,14 @@ tests/test_stale_publication.py; here each kind of failing row, in a DuckDB file
 
 from __future__ import annotations
 
+import json
+import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from orchestration.settings import REPO_ROOT as REPO
 from orchestration.transform.build_failures import describe_failures
 
 BULLETIN = "customs_bulletin/cq_bulletin_2021-11_20211225.xlsx"
@@ -89,3 +92,30 @@ def test_without_lineage_or_stored_rows_the_check_is_still_named(con) -> None:
         "dbt test no_lineage failed on 1 row; dbt test gone failed on 1 row; "
         "dbt model fct_trade_monthly errored: Binder Error: x"
     )
+
+
+def test_a_missing_value_in_any_required_mart_column_fails_the_marts_one_not_null_test(sample_chain_copy) -> None:
+    """A mart's required columns share one not_null_columns test: a NULL in any of them
+    fails it, row by row, and the stored rows still lead to the file and row."""
+    chain = sample_chain_copy
+    with duckdb.connect(str(chain.warehouse)) as con:
+        hit = con.execute(
+            "select f.source_file_id, f.source_row, a.file_name from marts.fct_trade_monthly f"
+            " join staging.stg_warehouse__load_audit a on a.file_sha256 = f.source_file_id"
+            " order by f.period_start desc, f.flow limit 2"
+        ).fetchall()
+        for column, (file_id, row, _) in zip(("vintage", "is_record_high"), hit):
+            con.execute(f"update marts.fct_trade_monthly set {column} = null"
+                        " where source_file_id = ? and source_row = ?", [file_id, row])
+    target = chain.root / "dbt_target"
+    done = subprocess.run(
+        [str(REPO / ".venv" / "bin" / "dbt"), "test", "--select", "not_null_fct_trade_monthly",
+         "--target-path", str(target)],
+        cwd=REPO, env=chain.env, capture_output=True, text=True, timeout=600,
+    )
+    assert done.returncode == 1, done.stdout[-3000:]
+    with duckdb.connect(str(chain.warehouse), read_only=True) as con:
+        reason = describe_failures(json.loads((target / "run_results.json").read_text()), con)
+    assert reason.startswith("dbt test not_null_fct_trade_monthly failed on 2 rows in "), reason
+    for _, row, file_name in hit:
+        assert file_name in reason and f"row {row}" in reason, reason
