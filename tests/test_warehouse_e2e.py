@@ -201,10 +201,7 @@ def test_dbt_unit_tests_pass(chain):
     """Refreshes leave dbt's unit tests out (they check the SQL on fixed rows, not the
     data): they run here, against the chain's warehouse, which holds their parents."""
     target = chain.root / "dbt_unit_tests"
-    done = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "dbt"), "test", "--select", "test_type:unit", "--target-path", str(target)],
-        cwd=REPO, env=chain.env, capture_output=True, text=True, timeout=600,
-    )
+    done = chain.dbt("test", "--select", "test_type:unit", "--target-path", str(target))
     assert done.returncode == 0, done.stdout[-3000:]
     manifest = json.loads((target / "manifest.json").read_text())
     # The project's on-run-start hook (nothing on DuckDB, the lake's tables on Spark) is a result too.
@@ -260,10 +257,7 @@ def test_full_rebuild_by_hand_gives_the_same_marts(sample_chain_copy):
     """`dbt build --full-refresh` from the repository root, as someone working in dbt would."""
     chain = sample_chain_copy
     before = _warehouse_state(chain)
-    done = subprocess.run(
-        [str(REPO / ".venv" / "bin" / "dbt"), "build", "--full-refresh", "--quiet"],
-        cwd=REPO, env=chain.env, capture_output=True, text=True, timeout=900,
-    )
+    done = chain.dbt("build", "--full-refresh", "--quiet")
     assert done.returncode == 0, done.stdout[-3000:]
     after = _warehouse_state(chain)
     marts = [k for k in before if k.startswith("marts.")]

@@ -64,6 +64,14 @@ class ChainFolder:
             cwd=REPO, env=self.env, check=check, capture_output=True, text=True, timeout=1200,
         )
 
+    def dbt(self, *args: str) -> subprocess.CompletedProcess:
+        """A dbt command from the repository root on this chain's warehouse, as someone
+        working in dbt runs it."""
+        return subprocess.run(
+            [str(REPO / ".venv" / "bin" / "dbt"), *args],
+            cwd=REPO, env=self.env, capture_output=True, text=True, timeout=1200,
+        )
+
     def query(self, sql_by_name: dict[str, str], database: str = "published") -> dict[str, list]:
         """Run queries in a separate process, as a BI reader would, and return their rows."""
         script = textwrap.dedent(
