@@ -14,6 +14,7 @@ import dagster as dg
 import pytest
 
 from orchestration.automation.sensors import files_taken_by, landing_sensor
+from orchestration.ingest.assets import load_step_key
 
 FEED = "customs_bulletin"
 RANGE_START = "dagster/asset_partition_range_start"
@@ -268,3 +269,26 @@ def test_a_waiting_run_without_this_feed_does_not_take_its_files(landing, watch)
     write(landing, bulletin_name("2021-11", "20211220"), b"november")
     watch.look()
     assert_run(watch.look(), "2021-11", "2021-11", expected_run_key(b"november"))
+
+
+@pytest.mark.parametrize(("retried_load", "joins"), [("corridor_trains", False), (FEED, True)])
+def test_a_queued_retry_takes_the_files_of_a_feed_only_when_it_reruns_that_feeds_load(landing, watch, retried_load, joins):
+    """A retry from failure re-executes only the steps its parent did not finish (Dagster
+    lists them in step_keys_to_execute): it lists this feed's landing folder only when this
+    feed's load step is among them. A daemon killed mid-run left October's files to such a
+    retry, which loaded nothing of them (tests/test_faults.py)."""
+    parent = _waiting_refresh(watch.instance, "2021-11", "2021-11", status=dg.DagsterRunStatus.FAILURE)
+    retry = _waiting_refresh(
+        watch.instance, "2021-11", "2021-11", parent_run_id=parent, root_run_id=parent,
+        step_keys_to_execute=[load_step_key(retried_load), "dbt_warehouse", "published__marts", "published__monthly_bulletin"],
+    )
+    name = bulletin_name("2021-11", "20211220")
+    write(landing, name, b"november")
+    watch.look()
+    outcome = watch.look()
+    if joins:
+        assert isinstance(outcome, dg.SkipReason) and name in outcome.skip_message
+        assert files_taken_by(watch.instance, watch.instance.get_run_by_id(retry)) == {f"{FEED}/{name}"}
+    else:
+        assert_run(outcome, "2021-11", "2021-11", expected_run_key(b"november"))
+        assert files_taken_by(watch.instance, watch.instance.get_run_by_id(retry)) == set()

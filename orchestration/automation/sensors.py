@@ -29,6 +29,7 @@ from orchestration import settings
 from orchestration.automation.landing_watch import LandingCursor, PlannedRun, evaluate, list_landing
 from orchestration.feeds import FEEDS
 from orchestration.ingest import load_audit
+from orchestration.ingest.assets import load_step_key
 from orchestration.ingest.landing_guard import entry_fingerprint
 from orchestration.ingest.landing_zone import (
     FileChanged,
@@ -89,11 +90,15 @@ def recorded_in_warehouse(feed: str) -> set[str] | None:
 
 
 def runs_not_started(instance: dg.DagsterInstance, feed: str) -> dict[str, set[str]]:
-    """The months of every refresh_all run that has not started yet and loads ``feed``, by run id."""
+    """The months of every refresh_all run that has not started yet and loads ``feed``, by run id.
+    A retry from failure re-executes only the steps its parent did not finish: it loads
+    ``feed`` only when that feed's load step is among them."""
     feed_keys = {dg.AssetKey(["raw", table]) for table in FEEDS[feed].raw_tables}
     months_by_run = {}
     for run in instance.get_runs(dg.RunsFilter(job_name=refresh_all.name, statuses=NOT_STARTED_STATUSES)):
         if run.asset_selection is not None and not feed_keys & run.asset_selection:
+            continue
+        if run.step_keys_to_execute is not None and load_step_key(feed) not in run.step_keys_to_execute:
             continue
         first = run.tags.get(PARTITION_RANGE_START_TAG, run.tags.get(PARTITION_TAG))
         last = run.tags.get(PARTITION_RANGE_END_TAG, first)

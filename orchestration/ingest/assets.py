@@ -32,9 +32,14 @@ landing_specs = [
 ]
 
 
+def load_step_key(feed: str) -> str:
+    """The name of the op, and so of the run's step, that loads ``feed``'s files."""
+    return f"load_{feed}"
+
+
 def _raw_asset(feed: str) -> dg.AssetsDefinition:
     @dg.multi_asset(
-        name=f"load_{feed}",
+        name=load_step_key(feed),
         specs=[
             dg.AssetSpec(
                 key=dg.AssetKey(["raw", table]),
