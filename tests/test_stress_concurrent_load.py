@@ -24,11 +24,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import openpyxl
 import pytest
 from dagster._core.storage.tags import SENSOR_NAME_TAG
 
-from orchestration.automation.sensors import files_taken_by
 from orchestration.parsing.landing_names import parse_landing_name
 from tools.sample_data import generate
 from tests.support.chain import REPO
@@ -128,16 +128,19 @@ def sensor_runs(instance: dg.DagsterInstance) -> list[dg.DagsterRun]:
     return [run for run in instance.get_runs() if SENSOR_NAME_TAG in run.tags]
 
 
-def settled(home: Path, corrected: set[str]) -> bool:
-    """Every correction named by a successful run, and no run waiting or running. (The
-    warehouse itself is not read while the daemon runs: a reader would block a writer.)"""
-    with dg.DagsterInstance.from_config(str(home)) as instance:
-        runs = sensor_runs(instance)
-        if any(not run.is_finished for run in runs):
+def settled(chain, corrected: set[str]) -> bool:
+    """No run waiting or running, and every correction decided on in the load audit: by the
+    run a sensor requested for it, or by a run whose load step found it in the landing zone
+    when the step started (the sensor then finds it recorded and requests nothing). The
+    warehouse is read only while no run is in flight; busy, it is not settled yet."""
+    with dg.DagsterInstance.from_config(str(chain.root / "dagster_home")) as instance:
+        if any(not run.is_finished for run in sensor_runs(instance)):
             return False
-        succeeded = [run for run in runs if run.status == dg.DagsterRunStatus.SUCCESS]
-        launched = set().union(*(files_taken_by(instance, run) for run in succeeded))
-    return corrected <= launched
+    try:
+        decided = {name for name, _, _ in audit_rows(chain)}
+    except duckdb.IOException:
+        return False
+    return corrected <= decided
 
 
 def live_chain_under_corrections(tmp_path: Path, sample: Path, corrections) -> tuple:
@@ -146,7 +149,6 @@ def live_chain_under_corrections(tmp_path: Path, sample: Path, corrections) -> t
     live = new_chain(tmp_path / "live", sample)
     refresh(live)  # the whole sample dropped at once
     before_corrections = {name: status for name, status, _ in audit_rows(live)}
-    home = live.root / "dagster_home"
     corrected = {relative for relative, _, _ in corrections}
     stop = tmp_path / "stop-readers"
     readers, ui = [], None
@@ -162,7 +164,7 @@ def live_chain_under_corrections(tmp_path: Path, sample: Path, corrections) -> t
             deliver(live.root / "landing" / relative, data)
             time.sleep(SECONDS_BETWEEN_CORRECTIONS)
         deadline = started + CONVERGENCE_TIMEOUT_SECONDS
-        while not settled(home, corrected):
+        while not settled(live, corrected):
             assert time.monotonic() < deadline, f"the corrections were not all processed in time:\n{ui.log_tail()}"
             time.sleep(5)
         return live, before_corrections, time.monotonic() - started
