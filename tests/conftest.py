@@ -8,6 +8,7 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.support.chain import ChainFolder, build_sample_chain
@@ -44,6 +45,19 @@ def own_lake(tmp_path) -> Path:
     with pytest.MonkeyPatch.context() as environment:
         environment.setenv("WAREHOUSE_LAKE", str(lake))
         yield lake
+
+
+@pytest.fixture
+def warehouse_path(tmp_path) -> Path:
+    """The test's own warehouse file."""
+    return tmp_path / "warehouse.duckdb"
+
+
+@pytest.fixture
+def con(warehouse_path):
+    """A connection to the test's own warehouse file, closed after the test."""
+    with duckdb.connect(str(warehouse_path)) as connection:
+        yield connection
 
 
 @pytest.fixture(scope="session")

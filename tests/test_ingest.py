@@ -62,18 +62,6 @@ def quarantine(tmp_path) -> Path:
     return tmp_path / "quarantine"
 
 
-@pytest.fixture
-def warehouse_path(tmp_path) -> Path:
-    return tmp_path / "warehouse.duckdb"
-
-
-@pytest.fixture
-def con(warehouse_path):
-    connection = duckdb.connect(str(warehouse_path))
-    yield connection
-    connection.close()
-
-
 def loader_for(con, landing: Path, quarantine: Path, today: date = TODAY) -> RawLoader:
     return RawLoader(con, landing, quarantine, today)
 

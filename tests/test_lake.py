@@ -43,13 +43,6 @@ def landing(generated, tmp_path) -> Path:
     return factory.copy_tree(generated, tmp_path / "landing")
 
 
-@pytest.fixture
-def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield connection
-    connection.close()
-
-
 def load_everything(con, landing: Path, tmp_path: Path, lake_root: Path) -> dict[str, str]:
     loader = RawLoader(con, landing, tmp_path / "quarantine", TODAY, lake_root)
     return {o.file_name: o.status for feed in FEEDS_IN_ORDER for o in loader.load_all(landing_files(landing, feed))}

@@ -46,13 +46,6 @@ def landing(november_sample, tmp_path) -> Path:
     return factory.copy_tree(november_sample, tmp_path / "landing")
 
 
-@pytest.fixture
-def con(tmp_path):
-    connection = duckdb.connect(str(tmp_path / "warehouse.duckdb"))
-    yield connection
-    connection.close()
-
-
 def every_file(landing: Path) -> list[Path]:
     return [path for feed in FEEDS for path in landing_files(landing, feed)]
 
