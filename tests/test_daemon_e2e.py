@@ -3,10 +3,12 @@
 The sample (2017-01..2021-11) is refreshed once, as `make run` does; then the UI and daemon
 start as `make ui` does, the generator's next month (2021-12) is dropped into the landing
 zone the way producers deliver (written under a `.part` name, then renamed), and the test
-only watches: the published marts must show 2021-12 without any manual launch, every new
-file must have been taken by exactly one run (requested by its feed's sensor, or joined to
-a run of the same month still waiting in the queue), and stopping the UI with Ctrl-C
-(SIGINT) must leave no process behind.
+only watches: the published marts must show 2021-12 without any manual launch, every file
+must be decided on exactly once in the load audit, no new file taken by two runs (a run is
+requested by a feed's sensor, or joined by another feed's while it waits in the queue; a
+file that becomes ready after the run started is loaded by its load step, and its sensor
+then finds it recorded), and stopping the UI with Ctrl-C (SIGINT) must leave no process
+behind.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from dagster._core.storage.tags import (
 from orchestration.automation.sensors import files_taken_by
 from orchestration.feeds import FEEDS
 from orchestration.publish.publication import open_published
-from tests.support.reliability_helpers import deliver
+from tests.support.reliability_helpers import assert_every_file_accounted_once, decided_files, deliver, landing_names
 from tests.support.ui_helpers import command_line, start_ui
 
 pytestmark = pytest.mark.slow
@@ -71,17 +73,18 @@ def describe(runs_by_feed: dict[str, list[dg.DagsterRun]]) -> str:
     )
 
 
-def wait_for_publication(ui, instance: dg.DagsterInstance, published: Path, new_files: dict) -> bool:
-    """Until every new file is taken by a run, every sensor run has finished, and 2021-12 is published."""
+def wait_for_publication(ui, instance: dg.DagsterInstance, chain, new_files: dict) -> bool:
+    """Until every sensor run has finished, 2021-12 is published and the load audit has
+    decided on every new file."""
+    new_paths = {f"{feed}/{name}" for feed, names in new_files.items() for name in names}
     deadline = time.monotonic() + WAIT_FOR_PUBLICATION_SECONDS
     while time.monotonic() < deadline:
         ui.processes()  # remember every process, run workers included, for the shutdown check
-        by_feed = sensor_runs(instance)
-        taken = files_taken(instance, by_feed)
-        every_file_taken = all(set(new_files[feed]) <= set(taken[feed]) for feed in FEEDS)
-        all_finished = all(run.is_finished for runs in by_feed.values() for run in runs)
-        if every_file_taken and all_finished and NEW_MONTH in published_months(published):
-            return True
+        all_finished = all(run.is_finished for runs in sensor_runs(instance).values() for run in runs)
+        if all_finished and NEW_MONTH in published_months(chain.published):
+            decided = decided_files(chain)
+            if decided is not None and new_paths <= decided:
+                return True
         time.sleep(5)
     return False
 
@@ -105,7 +108,7 @@ def test_next_month_is_published_by_the_daemon_alone(sample_chain_copy, tmp_path
         for feed in FEEDS:
             for source in sorted((scratch / feed).iterdir()):
                 deliver(chain.root / "landing" / feed / source.name, source.read_bytes())
-        published = wait_for_publication(ui, instance, chain.published, new_files)
+        published = wait_for_publication(ui, instance, chain, new_files)
     finally:
         survivors = ui.stop(signal.SIGINT)  # Ctrl-C
         ui.kill()
@@ -114,8 +117,12 @@ def test_next_month_is_published_by_the_daemon_alone(sample_chain_copy, tmp_path
 
     launched = sensor_runs(instance)
     assert published, f"{NEW_MONTH} not published within {WAIT_FOR_PUBLICATION_SECONDS} s; {describe(launched)}"
-    # exactly once: every new file in one run, never one the refresh had loaded
-    assert files_taken(instance, launched) == new_files, describe(launched)
+    # exactly once: every file decided on once, no new file taken by two runs, none the refresh had loaded
+    assert_every_file_accounted_once(chain, landing_names(chain.root / "landing"))
+    taken = files_taken(instance, launched)
+    for feed, names in taken.items():
+        assert len(names) == len(set(names)) and set(names) <= set(new_files[feed]), describe(launched)
+    assert any(taken.values()), describe(launched)
     runs = [run for feed in FEEDS for run in launched[feed]]
     assert 1 <= len(runs) <= len(FEEDS), describe(launched)
     for run in runs:

@@ -24,7 +24,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import openpyxl
 import pytest
 from dagster._core.storage.tags import SENSOR_NAME_TAG
@@ -35,6 +34,7 @@ from tests.support.chain import REPO
 from tests.support.reliability_helpers import (
     assert_every_file_accounted_once,
     audit_rows,
+    decided_files,
     deliver,
     landing_names,
     mart_checksums,
@@ -136,11 +136,8 @@ def settled(chain, corrected: set[str]) -> bool:
     with dg.DagsterInstance.from_config(str(chain.root / "dagster_home")) as instance:
         if any(not run.is_finished for run in sensor_runs(instance)):
             return False
-    try:
-        decided = {name for name, _, _ in audit_rows(chain)}
-    except duckdb.IOException:
-        return False
-    return corrected <= decided
+    decided = decided_files(chain)
+    return decided is not None and corrected <= decided
 
 
 def live_chain_under_corrections(tmp_path: Path, sample: Path, corrections) -> tuple:

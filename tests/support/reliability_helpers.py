@@ -87,6 +87,15 @@ def audit_rows(chain: ChainFolder) -> list[tuple[str, str, str | None]]:
         return con.execute("SELECT file_name, status, reason FROM raw.load_audit ORDER BY started_at").fetchall()
 
 
+def decided_files(chain: ChainFolder) -> set[str] | None:
+    """The landing files the load audit has decided on; None while a writer holds the
+    warehouse (read it only when no run is in flight: a reader blocks a writer)."""
+    try:
+        return {name for name, _, _ in audit_rows(chain)}
+    except duckdb.IOException:
+        return None
+
+
 def assert_every_file_accounted_once(chain: ChainFolder, expected: set[str]) -> list[tuple]:
     """Every landing file has exactly one audit row, with a final status; no other rows."""
     rows = audit_rows(chain)
