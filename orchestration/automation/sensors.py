@@ -43,8 +43,9 @@ from orchestration.parsing.landing_names import parse_landing_name, unknown_name
 from orchestration.partitions import PARTITION_RANGE_END_TAG, PARTITION_RANGE_START_TAG, PARTITION_TAG
 from orchestration.periods import add_months, month_key, parse_month
 
-# Two looks this far apart prove a file quiet (no writer, no .part name is checked too). The
-# daemon's sensor loop runs every 5 s, so a shorter interval would not look more often.
+# A file is ready once unchanged between two looks this far apart (and neither open for
+# writing nor named .part). The daemon's sensor loop runs every 5 s: a shorter interval
+# would not look more often.
 LOOK_INTERVAL_SECONDS = 5
 # Runs none of whose steps has started: queued for the writer, or being launched.
 NOT_STARTED_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.STARTING]

@@ -6,7 +6,7 @@ machine's load and noise fall on both sides of every ratio:
 
 - ingest: RawLoader on the GB18030 detail files vs DuckDB's CREATE TABLE AS read_csv on
   the same rows already in UTF-8 (time and peak memory, each side in its own process, in
-  alternating rounds, each side in its own process: the median of the rounds' ratios counts);
+  alternating rounds: the median of the rounds' ratios counts);
 - a whole `refresh_all` over the full history (time, peak memory) vs the bare work of the
   same run: read_csv of every detail row from UTF-8, dbt's compiled SQL of every model in
   one connection, a plain copy of the marts;
@@ -184,6 +184,9 @@ class Bench:
         log("ingest: the loader's transcoding alone")
         transcode = run_worker("ingest_transcode", {"files": [str(p) for p in files]}, self.env, self._log("ingest"))
         project, baseline = (_median_run([pair[side] for pair in rounds]) for side in (0, 1))
+        paired = [{"project_s": p.seconds, "baseline_s": b.seconds, "ratio_time": p.seconds / b.seconds,
+                   "ratio_cpu": p.cpu_seconds / b.cpu_seconds, "ratio_memory": p.peak_rss_bytes / b.peak_rss_bytes}
+                  for p, b in rounds]
         counts = {run.report["rows"] for pair in rounds for run in pair} | {transcode.report["rows"]}
         if len(counts) != 1:
             raise RuntimeError(f"ingest sides differ: {sorted(counts)} rows")
@@ -197,16 +200,12 @@ class Bench:
             "project": project.as_dict(),
             "baseline": baseline.as_dict(),
             "transcode": transcode.as_dict(),
-            "ratio_time": _median_ratio(rounds, "seconds"),
-            "ratio_cpu": _median_ratio(rounds, "cpu_seconds"),
-            "ratio_memory": _median_ratio(rounds, "peak_rss_bytes"),
+            **{ratio: statistics.median(r[ratio] for r in paired) for ratio in ("ratio_time", "ratio_cpu", "ratio_memory")},
             "ratio_transcode_time": transcode.seconds / baseline.seconds,
             "floor_seconds": floor_seconds,
             "ratio_floor": floor_seconds / baseline.seconds,
             "cores": cores,
-            "rounds": [{"project_s": p.seconds, "baseline_s": b.seconds, "ratio_time": p.seconds / b.seconds,
-                        "ratio_cpu": p.cpu_seconds / b.cpu_seconds, "ratio_memory": p.peak_rss_bytes / b.peak_rss_bytes}
-                       for p, b in rounds],
+            "rounds": paired,
         }
 
     def refresh(self, detail_rows: int) -> dict:
@@ -403,11 +402,6 @@ def next_period(month: str) -> str:
     """The customs period after ``month`` (from 2020 January is reported with February)."""
     following = add_months(parse_month(month), 1)
     return month_key(customs_periods(following, add_months(following, 1))[0])
-
-
-def _median_ratio(rounds: list[tuple], measure: str) -> float:
-    """The median over rounds of the project's ``measure`` against the baseline's in that round."""
-    return statistics.median(getattr(project, measure) / getattr(baseline, measure) for project, baseline in rounds)
 
 
 def _median_run(runs: list):
